@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Errors, type FieldProblem } from '../errors/errors.js';
+import type { ConnectorConfig } from './types.js';
+import { createAjv, validateWith } from './validation.js';
+
+export const CONFIG_SCHEMA_PATH = resolve(dirname(fileURLToPath(import.meta.url)), '../../schema/config.schema.json');
+
+let compiled: ReturnType<ReturnType<typeof createAjv>['compile']> | undefined;
+function configValidator() {
+  compiled ??= createAjv().compile(JSON.parse(readFileSync(CONFIG_SCHEMA_PATH, 'utf8')));
+  return compiled;
+}
+
+/** Reads, validates and resolves a config file. Throws CONNECTOR_ERR_CONFIG_* listing every problem. */
+export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): ConnectorConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw Errors.configUnreadable(file, (error as Error).message);
+  }
+  return parseConfig(raw, { source: file, baseDir: dirname(resolve(file)), env });
+}
+
+/**
+ * Validates a config object against core/schema/config.schema.json, applies defaults and resolves
+ * `{"env": "NAME"}` secrets. Every problem is collected before throwing, never only the first.
+ */
+export function parseConfig(
+  raw: unknown,
+  options: { source?: string; baseDir?: string; env?: NodeJS.ProcessEnv } = {},
+): ConnectorConfig {
+  const source = options.source ?? '(inline)';
+  const env = options.env ?? process.env;
+  const input = structuredClone(raw);
+  const result = validateWith<Record<string, unknown>>(configValidator(), input);
+  if (!result.ok) throw Errors.configInvalid(source, result.problems);
+
+  const problems: FieldProblem[] = [];
+  const resolved = resolveSecrets(result.value, '', env, problems) as Omit<ConnectorConfig, 'source'> & {
+    plugins?: { paths?: string[] };
+    server?: ConnectorConfig['server'];
+  };
+  const seen = new Map<string, number>();
+  resolved.stores.forEach((store, i) => {
+    if (seen.has(store.account)) {
+      problems.push({ path: `/stores/${i}/account`, message: `duplicates /stores/${seen.get(store.account)}/account "${store.account}"; each VTEX account appears once` });
+    }
+    seen.set(store.account, i);
+    store.vtex.baseUrl ??= `https://${store.account}.vtexcommercestable.com.br`;
+    const markets = new Set<string>();
+    store.integrations.forEach((integration, j) => {
+      if (markets.has(integration.marketplace)) {
+        problems.push({ path: `/stores/${i}/integrations/${j}/marketplace`, message: `"${integration.marketplace}" is configured twice for this store` });
+      }
+      markets.add(integration.marketplace);
+    });
+  });
+  if (problems.length) throw Errors.configInvalid(source, problems);
+
+  const baseDir = options.baseDir ?? process.cwd();
+  return {
+    stores: resolved.stores,
+    plugins: { paths: (resolved.plugins?.paths ?? []).map((p) => resolve(baseDir, p)) },
+    server: resolved.server ?? {},
+    source,
+  };
+}
+
+/** Replaces every `{"env": "NAME"}` object by the variable's value; a missing variable is a problem. */
+function resolveSecrets(value: unknown, path: string, env: NodeJS.ProcessEnv, problems: FieldProblem[]): unknown {
+  if (Array.isArray(value)) return value.map((v, i) => resolveSecrets(v, `${path}/${i}`, env, problems));
+  if (value && typeof value === 'object') {
+    const keys = Object.keys(value);
+    if (keys.length === 1 && keys[0] === 'env' && typeof (value as { env: unknown }).env === 'string') {
+      const name = (value as { env: string }).env;
+      const found = env[name];
+      if (found === undefined || found === '') {
+        problems.push({ path, message: Errors.secretEnvMissing(path, name).message });
+        return '';
+      }
+      return found;
+    }
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveSecrets(v, `${path}/${k}`, env, problems)]));
+  }
+  return value;
+}

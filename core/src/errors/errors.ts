@@ -1,0 +1,103 @@
+/**
+ * Every error the connector raises on purpose is created here, with a stable code.
+ * The codes are documented in docs/errors.md; test/docs/errors.test.ts keeps both in sync.
+ * (fastify's style: one file, one place to look, codes that never change meaning.)
+ */
+export class ConnectorError extends Error {
+  readonly code: string;
+  /** HTTP status to answer with when the error reaches an API boundary. */
+  readonly statusCode: number;
+  readonly details?: unknown;
+
+  constructor(code: string, message: string, statusCode = 500, details?: unknown, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ConnectorError';
+    this.code = code;
+    this.statusCode = statusCode;
+    this.details = details;
+  }
+}
+
+export interface FieldProblem {
+  /** JSON path of the offending value, e.g. `/stores/0/vtex/appKey` or `IdSku`. */
+  path: string;
+  message: string;
+}
+
+type Factory<A extends unknown[]> = ((...args: A) => ConnectorError) & { code: string };
+
+function define<A extends unknown[]>(code: string, statusCode: number, build: (...args: A) => [string, unknown?]): Factory<A> {
+  const factory = (...args: A) => {
+    const [message, details] = build(...args);
+    return new ConnectorError(code, message, statusCode, details);
+  };
+  return Object.assign(factory, { code });
+}
+
+const list = (problems: FieldProblem[]) => problems.map((p) => `  - ${p.path || '(root)'}: ${p.message}`).join('\n');
+
+export const Errors = {
+  configInvalid: define('CONNECTOR_ERR_CONFIG_INVALID', 500, (file: string, problems: FieldProblem[]) => [
+    `The configuration file ${file} has ${problems.length} error${problems.length === 1 ? '' : 's'}:\n${list(problems)}`,
+    problems,
+  ]),
+  configUnreadable: define('CONNECTOR_ERR_CONFIG_UNREADABLE', 500, (file: string, reason: string) => [
+    `Cannot read the configuration file ${file}: ${reason}. Pass an existing JSON file with --config.`,
+  ]),
+  secretEnvMissing: define('CONNECTOR_ERR_SECRET_ENV_MISSING', 500, (path: string, name: string) => [
+    `${path} refers to the environment variable ${name}, which is not set. Export ${name} before starting.`,
+  ]),
+  notificationInvalid: define('CONNECTOR_ERR_NOTIFICATION_INVALID', 400, (problems: FieldProblem[]) => [
+    `Invalid notification: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`,
+    problems,
+  ]),
+  webhookUnauthorized: define('CONNECTOR_ERR_WEBHOOK_UNAUTHORIZED', 401, () => [
+    'Unknown store or bad token. Configure the affiliate endpoint as /api/notification?token=<the store webhookToken>.',
+  ]),
+  databaseUnavailable: define('CONNECTOR_ERR_DATABASE_UNAVAILABLE', 503, (reason: string) => [
+    `The database is unavailable: ${reason}`,
+  ]),
+  migrationFailed: define('CONNECTOR_ERR_MIGRATION_FAILED', 500, (version: number, reason: string) => [
+    `Migration ${version} failed: ${reason}`,
+  ]),
+  vtexRequestFailed: define('CONNECTOR_ERR_VTEX_REQUEST_FAILED', 502, (what: string, status: number, body: string) => [
+    `VTEX ${what} answered ${status}: ${body.slice(0, 300)}`,
+    { status },
+  ]),
+  vtexAuthFailed: define('CONNECTOR_ERR_VTEX_AUTH', 502, (account: string, status: number) => [
+    `VTEX refused the app key/token of store ${account} (HTTP ${status}). Check stores[].vtex.appKey and appToken.`,
+    { status },
+  ]),
+  pluginNotFound: define('CONNECTOR_ERR_PLUGIN_NOT_FOUND', 500, (marketplace: string, searched: string[]) => [
+    `No plugin provides the marketplace "${marketplace}". Searched: ${searched.join(', ') || '(nowhere)'}. Install the plugin or fix integrations[].marketplace.`,
+  ]),
+  pluginInvalid: define('CONNECTOR_ERR_PLUGIN_INVALID', 500, (plugin: string, problems: FieldProblem[]) => [
+    `Plugin ${plugin} has an invalid manifest:\n${list(problems)}`,
+    problems,
+  ]),
+  settingsInvalid: define('CONNECTOR_ERR_SETTINGS_INVALID', 500, (where: string, problems: FieldProblem[]) => [
+    `Invalid settings for ${where}:\n${list(problems)}`,
+    problems,
+  ]),
+  marketplaceRateLimited: define('CONNECTOR_ERR_MARKETPLACE_RATE_LIMITED', 429, (marketplace: string, retryAfterMs: number) => [
+    `${marketplace} asked us to slow down (429); retrying after ${retryAfterMs} ms.`,
+    { retryAfterMs },
+  ]),
+  marketplaceUnavailable: define('CONNECTOR_ERR_MARKETPLACE_UNAVAILABLE', 502, (marketplace: string, reason: string) => [
+    `${marketplace} is unavailable: ${reason}`,
+  ]),
+  marketplaceRejected: define('CONNECTOR_ERR_MARKETPLACE_REJECTED', 400, (marketplace: string, message: string, body?: unknown) => [
+    `${marketplace} rejected the data: ${message}`,
+    body,
+  ]),
+  marketplaceAuth: define('CONNECTOR_ERR_MARKETPLACE_AUTH', 401, (marketplace: string, reason: string) => [
+    `${marketplace} refused our credentials: ${reason}. Update the integration's settings.`,
+  ]),
+  invalidArgument: define('CONNECTOR_ERR_INVALID_ARGUMENT', 400, (name: string, message: string) => [`${name}: ${message}`]),
+} as const;
+
+export type ErrorCode = (typeof Errors)[keyof typeof Errors]['code'];
+
+export function isConnectorError(error: unknown, factory?: { code: string }): error is ConnectorError {
+  return error instanceof ConnectorError && (!factory || error.code === factory.code);
+}

@@ -1,0 +1,22 @@
+import 'reflect-metadata';
+
+export { ConnectorRuntime, type RuntimeOptions } from './runtime/runtime.js';
+export { loadConfigFile, parseConfig, CONFIG_SCHEMA_PATH } from './config/load.js';
+export type { ConnectorConfig, StoreConfig, IntegrationConfig, SecretRef } from './config/types.js';
+export { ConnectorError, Errors, isConnectorError, type FieldProblem, type ErrorCode } from './errors/errors.js';
+export { openDatabase } from './database/open.js';
+export { PgliteDatabase } from './database/pglite-database.js';
+export { PgDatabase } from './database/pg-database.js';
+export { migrate, MIGRATIONS, type Migration, type MigrationReport } from './database/migrations.js';
+export { DEFAULT_DATA_DIR, DEFAULT_SCHEMA, type Database, type DatabaseOptions, type Queryable } from './database/database.js';
+export { parseNotification, type Notification } from './ingest/notification.js';
+export type { NotificationInbox } from './ingest/notification-inbox.js';
+export { QueueNames } from './queue/queue-names.js';
+export { createLogger, REDACT_PATHS, type Logger } from './logging/logger.js';
+export { VtexClient, retryAfterMs } from './vtex/vtex-client.js';
+export type { SkuSnapshot, VtexOffer, VtexProduct, VtexSkuAndContext } from './vtex/types.js';
+export type { SkuStatus, SkuStateRow, StateRepository } from './state/state-repository.js';
+export type { StoreRegistry } from './stores/store-registry.js';
+export { TOKENS } from './di/tokens.js';
+export { systemClock, type Clock } from './util/clock.js';
+export { hashPayload, stableStringify } from './util/hash.js';

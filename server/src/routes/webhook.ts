@@ -1,0 +1,21 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { Errors, parseNotification, type ConnectorRuntime } from '@connector/core';
+
+/**
+ * The VTEX affiliate endpoint. Parse (400 naming the field) → authenticate the store by its token
+ * (401) → commit to the durable inbox → 200. Nothing is stored before both checks pass, and the
+ * 2xx goes out only after the commit: VTEX retries anything else.
+ */
+export const webhookRoutes: FastifyPluginAsync<{ runtime: ConnectorRuntime }> = async (app, { runtime }) => {
+  const handler = async (request: import('fastify').FastifyRequest) => {
+    const notification = parseNotification(request.body);
+    const query = request.query as Record<string, unknown>;
+    const header = request.headers['x-connector-token'];
+    const token = typeof query.token === 'string' ? query.token : typeof header === 'string' ? header : undefined;
+    if (!runtime.stores.authenticate(notification.account, token)) throw Errors.webhookUnauthorized();
+    await runtime.inbox.accept(notification, request.id);
+    return { accepted: true, requestId: request.id };
+  };
+  // `ignoreTrailingSlash` serves /api/notification/ too.
+  app.post('/api/notification', handler);
+};

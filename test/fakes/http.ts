@@ -1,0 +1,238 @@
+// Small HTTP plumbing shared by every fake: one server skeleton, body parsing, JSON answers, a token bucket and
+// scripted faults. Only node: built-ins, so the fakes run anywhere the connector runs.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** Thrown by handlers (and body parsing); `listen()` answers `body`, or else the fake's own error shape. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+    readonly body?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
+
+export interface ListenOptions {
+  port?: number | undefined;
+  host?: string | undefined;
+  /** Body of an error answer in the fake's dialect (VTEX and Mercado Livre shape their errors differently). */
+  errorBody: (status: number, message: string) => unknown;
+}
+
+export interface Listening {
+  /** `http://host:port`, with the port actually bound. */
+  readonly url: string;
+  /** Aborted by `close()`: pending delays end and held requests are dropped. */
+  readonly signal: AbortSignal;
+  close(): Promise<void>;
+}
+
+/** Starts an HTTP server (port 0 = ephemeral). `close()` destroys open sockets, so it never waits for keep-alive
+ * connections or requests the fake deliberately left unanswered. */
+export async function listen(handler: Handler, opts: ListenOptions): Promise<Listening> {
+  const host = opts.host ?? '127.0.0.1';
+  const closing = new AbortController();
+  const sockets = new Set<Socket>();
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    Promise.resolve()
+      .then(() => handler(req, res, url))
+      .catch((err: unknown) => {
+        if (closing.signal.aborted) return void res.destroy();
+        if (err instanceof HttpError) return sendJson(res, err.status, err.body ?? opts.errorBody(err.status, err.message), err.headers);
+        console.error('fake server bug:', err); // a crash here is a bug in the fake, not a scenario: make it visible
+        if (!res.headersSent) sendJson(res, 500, opts.errorBody(500, 'Internal server error'));
+        else res.destroy();
+      });
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  let closed: Promise<void> | undefined;
+  return {
+    url,
+    signal: closing.signal,
+    close: () =>
+      (closed ??= new Promise<void>((resolve) => {
+        closing.abort();
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      })),
+  };
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+/** Reads the whole body as text; past `limit` bytes the rest is drained (so the client still gets an answer) and
+ * the request fails with 413. */
+export async function readBody(req: IncomingMessage, limit = DEFAULT_BODY_LIMIT): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size <= limit) chunks.push(chunk);
+  }
+  if (size > limit) throw new HttpError(413, `Request body larger than ${limit} bytes`);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Parses a JSON object body; anything else (empty, malformed, an array or a scalar) is a 400. */
+export async function readJsonObject(req: IncomingMessage, limit = DEFAULT_BODY_LIMIT): Promise<Record<string, unknown>> {
+  const text = await readBody(req, limit);
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'Malformed JSON body');
+  }
+  if (!isObject(body)) throw new HttpError(400, 'The body must be a JSON object');
+  return body;
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Classic token bucket: `perSecond` tokens a second, at most `burst` saved up. */
+export class TokenBucket {
+  #tokens: number;
+  #last = performance.now();
+
+  constructor(
+    readonly perSecond: number,
+    readonly burst = perSecond,
+  ) {
+    if (!(perSecond > 0) || !(burst >= 1)) throw new RangeError('TokenBucket needs perSecond > 0 and burst >= 1');
+    this.#tokens = burst;
+  }
+
+  /** Takes a token: returns 0 when granted, else the milliseconds until one will be available. */
+  take(now = performance.now()): number {
+    this.#tokens = Math.min(this.burst, this.#tokens + ((now - this.#last) * this.perSecond) / 1000);
+    this.#last = now;
+    if (this.#tokens >= 1) {
+      this.#tokens -= 1;
+      return 0;
+    }
+    return ((1 - this.#tokens) * 1000) / this.perSecond;
+  }
+}
+
+/** Retry-After is whole seconds, and never 0: a client told "retry after 0" would hammer the fake. */
+export function retryAfterSeconds(waitMs: number): number {
+  return Math.max(1, Math.ceil(waitMs / 1000));
+}
+
+export type ForcedAnswer =
+  | { kind: 'fail'; status: number }
+  | { kind: 'rateLimit'; retryAfterSeconds: number }
+  | { kind: 'timeout'; onHeld: () => void };
+
+/** What a test can script on a fake. */
+export interface FaultControls {
+  /** Delay added before every answer (forced or not). */
+  delayMs: number;
+  /** The next `n` requests answer `status` with the fake's error body. */
+  failNext(n: number, status?: number): void;
+  /** The next `n` requests answer 429 with `Retry-After: retryAfterSeconds` (default 1). */
+  rateLimitNext(n: number, retryAfterSeconds?: number): void;
+  /** The next `n` requests are read but never answered (until `close()` drops them). The promise resolves once all
+   * `n` are being held, so a test can wait for that instead of sleeping. */
+  timeoutNext(n: number): Promise<void>;
+}
+
+/** Faults scripted by a test. Forced answers are queued in the order they were asked for and each one is used by
+ * exactly one incoming request, before authentication, on any route. */
+export class Faults implements FaultControls {
+  delayMs = 0;
+  readonly #queue: ForcedAnswer[] = [];
+
+  constructor(private readonly defaultFailStatus: number) {}
+
+  failNext(n: number, status = this.defaultFailStatus): void {
+    for (let i = 0; i < n; i++) this.#queue.push({ kind: 'fail', status });
+  }
+
+  rateLimitNext(n: number, retryAfterSeconds = 1): void {
+    for (let i = 0; i < n; i++) this.#queue.push({ kind: 'rateLimit', retryAfterSeconds });
+  }
+
+  timeoutNext(n: number): Promise<void> {
+    if (n <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      let held = 0;
+      const onHeld = () => {
+        if (++held === n) resolve();
+      };
+      for (let i = 0; i < n; i++) this.#queue.push({ kind: 'timeout', onHeld });
+    });
+  }
+
+  /** Called once per request by the fake: waits `delayMs`, then returns the forced answer, if any. */
+  async next(signal: AbortSignal): Promise<ForcedAnswer | undefined> {
+    if (this.delayMs > 0) await sleep(this.delayMs, undefined, { signal });
+    const forced = this.#queue.shift();
+    if (forced?.kind === 'timeout') forced.onHeld();
+    return forced;
+  }
+}
+
+/** The route whose method and path (anchored regex; capture groups become `params`) match, if any. */
+export function findRoute<R extends { method: string; path: RegExp }>(
+  routes: readonly R[],
+  method: string | undefined,
+  pathname: string,
+): { route: R; params: string[] } | undefined {
+  for (const route of routes) {
+    const m = route.method === method ? route.path.exec(pathname) : null;
+    if (m) return { route, params: m.slice(1).map((p) => decodeURIComponent(p ?? '')) };
+  }
+  return undefined;
+}
+
+/** A stable 32-bit hash, for deterministic "random" data (seeded catalogs, ids). */
+export function hash32(...parts: (string | number)[]): number {
+  let h = 0x811c9dc5; // FNV-1a
+  for (const ch of parts.join('\u0000')) {
+    h ^= ch.codePointAt(0) ?? 0;
+    h = Math.imul(h, 0x01000193);
+  }
+  h ^= h >>> 16; // final avalanche so that consecutive ids spread over the whole range
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h >>> 0;
+}
+
+/** `"Tênis de Corrida"` → `"tenis-de-corrida"`, for URLs that look like the real ones. */
+export function slugify(text: string): string {
+  return text
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
+}

@@ -7,7 +7,7 @@ export { ConnectorError, Errors, isConnectorError, type FieldProblem, type Error
 export { openDatabase } from './database/open.js';
 export { PgliteDatabase } from './database/pglite-database.js';
 export { PgDatabase } from './database/pg-database.js';
-export { migrate, MIGRATIONS, type Migration, type MigrationReport } from './database/migrations.js';
+export { migrate, MIGRATIONS, type Migration, type MigrationReport } from './database/migrate.js';
 export { DEFAULT_DATA_DIR, DEFAULT_SCHEMA, type Database, type DatabaseOptions, type Queryable } from './database/database.js';
 export { parseNotification, type Notification } from './ingest/notification.js';
 export type { NotificationInbox } from './ingest/notification-inbox.js';

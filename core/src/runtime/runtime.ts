@@ -3,7 +3,7 @@ import { PgBoss } from 'pg-boss';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import type { ConnectorConfig } from '../config/types.js';
 import type { Database, DatabaseOptions } from '../database/database.js';
-import { migrate } from '../database/migrations.js';
+import { migrate } from '../database/migrate.js';
 import { openDatabase } from '../database/open.js';
 import { TOKENS } from '../di/tokens.js';
 import { Errors } from '../errors/errors.js';

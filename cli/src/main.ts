@@ -1,4 +1,5 @@
 import yargs from 'yargs';
+import { Errors } from '@connector/core';
 import { dbMigrateCommand } from './commands/db-migrate.js';
 import { sandboxCommand } from './commands/sandbox.js';
 import { serveCommand } from './commands/serve.js';
@@ -16,5 +17,10 @@ export async function main(argv: string[]): Promise<void> {
     .help()
     .alias('h', 'help')
     .version(false)
+    // A failing command reports its own error (bin.ts prints it); usage mistakes get the hint.
+    .fail((message, error) => {
+      if (error) throw error;
+      throw Errors.invalidArgument('command line', `${message}\nRun "connector --help" for the commands and their options.`);
+    })
     .parseAsync();
 }

@@ -33,7 +33,8 @@ export class Queues {
     const existing = await this.boss.getQueue(queue.name);
     if (existing) {
       const { name, policy: _policy, partition: _partition, ...options } = queue;
-      await this.boss.updateQueue(name, options);
+      // Keep retry/dead-letter settings current when they change between releases.
+      if (Object.keys(options).length) await this.boss.updateQueue(name, options);
     } else {
       await this.boss.createQueue(queue.name, queue);
     }

@@ -10,6 +10,6 @@ export default defineConfig({
     pool: 'forks',
     // 2 cores: two files at a time keeps the database and the fakes from starving each other.
     maxWorkers: 2,
-    reporters: ['default'],
+    reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });

@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
-import { ConnectorRuntime, parseConfig } from '@connector/core';
+import { ConnectorRuntime, createLogger, parseConfig } from '@connector/core';
 import { FakeMercadoLivre, FakeVtex } from '@connector/fakes';
 import { buildServer } from '@connector/server';
 import { untilSignal } from './shared.js';
@@ -29,7 +29,7 @@ export const sandboxCommand: CommandModule<object, Args> = {
       .option('skus', { type: 'number', default: 300, describe: 'SKUs in the demo catalog' })
       .option('data-dir', { type: 'string', default: './.connector/sandbox', describe: 'Embedded database folder (wiped at start)' })
       .option('duration', { type: 'number', describe: 'Stop after this many seconds (default: run until Ctrl-C)' })
-      .option('ml-rate', { type: 'number', default: 50, describe: 'Requests/s the fake Mercado Livre accepts before answering 429' }) as never,
+      .option('ml-rate', { type: 'number', default: 30, describe: 'Requests/s the fake Mercado Livre accepts before answering 429' }) as never,
   handler: async (args) => {
     const vtex = await FakeVtex.start({ account: 'sandbox' });
     const ml = await FakeMercadoLivre.start({ rateLimit: { perSecond: args['ml-rate'], burst: args['ml-rate'] } });
@@ -54,7 +54,9 @@ export const sandboxCommand: CommandModule<object, Args> = {
       ],
     }, { source: 'sandbox' });
     // The embedded database even when DATABASE_URL is set: the sandbox never touches a real one.
-    const runtime = await ConnectorRuntime.create({ config, database: { dataDir: args['data-dir'] } });
+    // Warnings only by default: the running count below is the sandbox's output.
+    const logger = createLogger({ level: process.env.CONNECTOR_LOG_LEVEL ?? 'warn' });
+    const runtime = await ConnectorRuntime.create({ config, database: { dataDir: args['data-dir'] }, logger });
     await runtime.start();
     const app = buildServer(runtime);
     const address = await app.listen({ port: args.port, host: '127.0.0.1' });
@@ -93,7 +95,7 @@ export const sandboxCommand: CommandModule<object, Args> = {
         )
         .catch(() => [{ synced: 0, total: 0 }]);
       const secs = ((Date.now() - started) / 1000).toFixed(0);
-      out(`[${secs.padStart(4)} s] SKUs synced to Mercado Livre: ${row.synced}/${skus.length}  items on fake ML: ${ml.items.size}  429s answered: ${ml.counters.rateLimited}`);
+      out(`[${secs.padStart(4)} s] SKUs synced to Mercado Livre: ${row.synced}/${skus.length}  items on fake ML: ${ml.items.size}  updates: ${ml.counters.updates}  429s waited out: ${ml.counters.rateLimited}`);
     }, 1000);
 
     const timer = args.duration ? new Promise((r) => setTimeout(r, args.duration! * 1000)) : new Promise(() => undefined);

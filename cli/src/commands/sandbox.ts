@@ -59,7 +59,11 @@ export const sandboxCommand: CommandModule<object, Args> = {
     const runtime = await ConnectorRuntime.create({ config, database: { dataDir: args['data-dir'] }, logger });
     await runtime.start();
     const app = buildServer(runtime);
-    const address = await app.listen({ port: args.port, host: '127.0.0.1' });
+    // A busy default port should not stop a newcomer's first run: take any free one instead.
+    const address = await app.listen({ port: args.port, host: '127.0.0.1' }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EADDRINUSE') throw error;
+      return app.listen({ port: 0, host: '127.0.0.1' });
+    });
     const webhook = `${address}/api/notification?token=${webhookToken}`;
 
     const out = (line: string) => process.stdout.write(`${line}\n`);

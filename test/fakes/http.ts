@@ -120,14 +120,17 @@ export function isObject(value: unknown): value is Record<string, unknown> {
 /** Classic token bucket: `perSecond` tokens a second, at most `burst` saved up. */
 export class TokenBucket {
   #tokens: number;
-  #last = performance.now();
+  #last: number;
 
+  /** `start` is the clock reading the bucket is full at (pass it when `take()` is fed another clock). */
   constructor(
     readonly perSecond: number,
     readonly burst = perSecond,
+    start = performance.now(),
   ) {
     if (!(perSecond > 0) || !(burst >= 1)) throw new RangeError('TokenBucket needs perSecond > 0 and burst >= 1');
     this.#tokens = burst;
+    this.#last = start;
   }
 
   /** Takes a token: returns 0 when granted, else the milliseconds until one will be available. */

@@ -237,20 +237,27 @@ describe('FakeMagalu portfolio', () => {
 
 describe('FakeMagalu rate limit and faults', () => {
   it('answers 429 with Retry-After past the bucket and records the peak rates', async () => {
-    const fake = await start({ rateLimit: { perSecond: 2, burst: 3 } });
+    let now = 0;
+    const fake = await start({ rateLimit: { perSecond: 2, burst: 3 }, clock: () => now });
     const token = fake.issueAccessToken();
-    const answers = await Promise.all(Array.from({ length: 8 }, () => call(fake, 'GET', '/seller/v1/portfolios/me', token)));
-    const limited = answers.filter((a) => a.status === 429);
-    expect(limited.length).toBeGreaterThanOrEqual(4);
-    for (const a of limited) {
-      expect(Number(a.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-      expect(a.body).toEqual({ slug: 'TOO_MANY_REQUESTS', message: 'You have sent too many requests in a given amount of time' });
-    }
-    expect(fake.counters.rateLimited).toBe(limited.length);
-    expect(fake.counters.maxObservedPerSecond).toBe(8 - limited.length);
-    expect(fake.counters.maxObservedPerMinute).toBe(8 - limited.length);
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push(await call(fake, 'GET', '/seller/v1/portfolios/me', token));
+    expect(statuses.map((a) => a.status)).toEqual([200, 200, 200, 429, 429]);
+    expect(statuses[3]!.headers.get('retry-after')).toBe('1');
+    expect(statuses[3]!.body).toEqual({ slug: 'TOO_MANY_REQUESTS', message: 'You have sent too many requests in a given amount of time' });
+    now = 500; // one token refilled
+    expect((await call(fake, 'GET', '/seller/v1/portfolios/me', token)).status).toBe(200);
+    expect((await call(fake, 'GET', '/seller/v1/portfolios/me', token)).status).toBe(429);
+    expect(fake.counters).toMatchObject({ rateLimited: 3, maxObservedPerSecond: 4, maxObservedPerMinute: 4 });
     fake.resetCounters();
     expect(fake.counters).toMatchObject({ maxObservedPerSecond: 0, rateLimited: 0, requests: 0 });
+  });
+
+  it('a fixed Retry-After can be configured', async () => {
+    const fake = await start({ rateLimit: { perSecond: 1, retryAfterSeconds: 9 }, clock: () => 0 });
+    const token = fake.issueAccessToken();
+    await call(fake, 'GET', '/seller/v1/portfolios/me', token);
+    expect((await call(fake, 'GET', '/seller/v1/portfolios/me', token)).headers.get('retry-after')).toBe('9');
   });
 
   it('failNext, rateLimitNext and timeoutNext script the next answers', async () => {

@@ -163,15 +163,18 @@ describe('FakeNetshoes products', () => {
 });
 
 describe('FakeNetshoes call plans and faults', () => {
-  it('answers 429 with Retry-After past the plan’s calls per minute', async () => {
-    const fake = await start({ callsPerMinute: 5 });
+  it('answers 429 with Retry-After past the plan’s calls per minute, until the next minute', async () => {
+    let now = 0;
+    const fake = await start({ callsPerMinute: 5, clock: () => now });
     const answers = [];
-    for (let i = 0; i < 7; i++) answers.push(await call(fake, 'GET', '/products?page=0&size=1'));
-    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 429, 429]);
-    const retryAfter = Number(answers[5]!.headers.get('retry-after'));
-    expect(retryAfter).toBeGreaterThanOrEqual(1);
-    expect(retryAfter).toBeLessThanOrEqual(60);
+    for (let i = 0; i < 6; i++) answers.push(await call(fake, 'GET', '/products?page=0&size=1'));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 429]);
+    expect(answers[5]!.headers.get('retry-after')).toBe('60');
     expect(answers[5]!.body).toEqual({ type: 'Too_Many_Requests', description: expect.any(String), notifications: [] });
+    now = 45_500;
+    expect((await call(fake, 'GET', '/products')).headers.get('retry-after')).toBe('15');
+    now = 60_000;
+    expect((await call(fake, 'GET', '/products')).status).toBe(200);
     expect(fake.counters).toMatchObject({ rateLimited: 2, maxObservedPerMinute: 5, maxObservedPerSecond: 5 });
   });
 

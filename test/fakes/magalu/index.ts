@@ -51,6 +51,9 @@ const ALL_SCOPES = Object.values(MAGALU_SCOPES);
 export interface FakeMagaluOptions {
   port?: number;
   host?: string;
+  /** Monotonic milliseconds for the rate limit and the observed rates (default `performance.now`); lets a test move
+   * time on without sleeping. */
+  clock?: () => number;
   clientId?: string;
   clientSecret?: string;
   initialRefreshToken?: string;
@@ -153,17 +156,19 @@ export class FakeMagalu {
   readonly #bucket: TokenBucket | undefined;
   readonly #fixedRetryAfter: number | undefined;
   readonly #rates = new RequestRates();
+  readonly #now: () => number;
   #refreshToken: string;
   #server: Listening | undefined;
 
   private constructor(opts: FakeMagaluOptions) {
+    this.#now = opts.clock ?? (() => performance.now());
     this.clientId = opts.clientId ?? randomBytes(32).toString('base64url');
     this.clientSecret = opts.clientSecret ?? randomBytes(32).toString('base64url');
     this.channels = opts.channels?.length ? [...opts.channels] : [DEFAULT_CHANNEL];
     this.#ttlSeconds = opts.accessTokenTtlSeconds ?? 7200;
     this.#scopes = opts.scopes ?? ALL_SCOPES;
     const rate = opts.rateLimit === undefined ? { perSecond: 10 } : opts.rateLimit;
-    this.#bucket = rate ? new TokenBucket(rate.perSecond, rate.burst) : undefined;
+    this.#bucket = rate ? new TokenBucket(rate.perSecond, rate.burst, this.#now()) : undefined;
     this.#fixedRetryAfter = rate ? rate.retryAfterSeconds : undefined;
     this.#refreshToken = opts.initialRefreshToken ?? this.#jwt('refresh', 30 * 86_400, this.#scopes);
   }
@@ -301,9 +306,9 @@ export class FakeMagalu {
         this.counters.forbidden++;
         throw magaluError(403, [{ field: 'scope', location: 'path', slug: 'MISSING_SCOPE', message: `The token lacks the scope ${scope}` }]);
       }
-      const waitMs = this.#bucket?.take() ?? 0;
+      const waitMs = this.#bucket?.take(this.#now()) ?? 0;
       if (waitMs > 0) return this.#tooManyRequests(this.#fixedRetryAfter ?? retryAfterSeconds(waitMs));
-      this.#rates.record();
+      this.#rates.record(this.#now());
       this.counters.maxObservedPerSecond = this.#rates.maxPerSecond;
       this.counters.maxObservedPerMinute = this.#rates.maxPerMinute;
     }

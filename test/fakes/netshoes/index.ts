@@ -35,6 +35,9 @@ export { DEFAULT_NETSHOES_CATALOG } from './products.js';
 export interface FakeNetshoesOptions {
   port?: number;
   host?: string;
+  /** Monotonic milliseconds for the rate limit and the observed rates (default `performance.now`); lets a test move
+   * time on without sleeping. */
+  clock?: () => number;
   clientId?: string;
   accessToken?: string;
   /** The seller's plan: 50 (new sellers, the default), 100 or 250 calls per minute; `false` disables the limit. */
@@ -116,9 +119,11 @@ export class FakeNetshoes {
   readonly #review: 'immediate' | 'manual';
   readonly #sandbox: boolean;
   readonly #rates = new RequestRates();
+  readonly #now: () => number;
   #server: Listening | undefined;
 
   private constructor(opts: FakeNetshoesOptions) {
+    this.#now = opts.clock ?? (() => performance.now());
     this.clientId = opts.clientId ?? randomBytes(9).toString('base64url');
     this.accessToken = opts.accessToken ?? randomBytes(9).toString('base64url');
     this.catalog = { ...DEFAULT_NETSHOES_CATALOG, ...opts.catalog };
@@ -228,9 +233,9 @@ export class FakeNetshoes {
       this.counters.unauthorized++;
       throw netshoesError(401, 'Unauthorized', 'Missing or invalid client_id / access_token headers');
     }
-    const waitMs = this.#limiter?.take() ?? 0;
+    const waitMs = this.#limiter?.take(this.#now()) ?? 0;
     if (waitMs > 0) return this.#tooManyRequests(this.#fixedRetryAfter ?? retryAfterSeconds(waitMs));
-    this.#rates.record();
+    this.#rates.record(this.#now());
     this.counters.maxObservedPerSecond = this.#rates.maxPerSecond;
     this.counters.maxObservedPerMinute = this.#rates.maxPerMinute;
     try {

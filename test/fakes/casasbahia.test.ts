@@ -74,7 +74,10 @@ describe('FakeCasasBahia auth', () => {
     const fake = await start();
     for (const auth of [{}, { client_id: fake.clientId }, { client_id: fake.clientId, access_token: 'nope' }]) {
       const res = await call(fake, 'POST', `${IMPORTER}/import/itens`, { itens: [item([sku('VTEX-42')])] }, auth);
-      expect(res).toMatchObject({ status: 401, body: { errors: [{ code: '401.001', type: 'SecurityException', message: 'Você não tem permissão para acessar o recurso desejado' }] } });
+      expect(res).toMatchObject({
+        status: 401,
+        body: { errors: [{ code: '401.001', type: 'SecurityException', message: 'Você não tem permissão para acessar o recurso desejado' }] },
+      });
     }
     expect(fake.imports.size).toBe(0);
     expect(fake.counters.unauthorized).toBe(3);
@@ -84,17 +87,33 @@ describe('FakeCasasBahia auth', () => {
 describe('FakeCasasBahia import lifecycle', () => {
   it('walks AGUARDANDO_PROCESSAMENTO → VALIDO → opt-in → AGUARDANDO_CONFIRMACAO → confirm → INTEGRANDO → FICHA_INTEGRADA', async () => {
     const fake = await start({ lifecycle: 'manual', rateLimit: false });
-    const imported = await call(fake, 'POST', `${IMPORTER}/import/itens`, { itens: [item([sku('VTEX-42'), sku('VTEX-43', { atributos: [{ idUda: '201', valor: '43' }, { idUda: '202', valor: 'Azul' }] })])] });
+    const imported = await call(fake, 'POST', `${IMPORTER}/import/itens`, {
+      itens: [
+        item([
+          sku('VTEX-42'),
+          sku('VTEX-43', {
+            atributos: [
+              { idUda: '201', valor: '43' },
+              { idUda: '202', valor: 'Azul' },
+            ],
+          }),
+        ]),
+      ],
+    });
     expect(imported.status).toBe(202);
     expect(imported.body.itens).toEqual([
       { idItem: 'P-14', idSkuLojista: 'VTEX-42', skuStatus: 'AGUARDANDO_PROCESSAMENTO' },
       { idItem: 'P-14', idSkuLojista: 'VTEX-43', skuStatus: 'AGUARDANDO_PROCESSAMENTO' },
     ]);
-    const poll = async () => (await call(fake, 'GET', `${IMPORTER}/import/itens/statusSku?idSkusLojista=VTEX-42,VTEX-43,UNKNOWN`)).body.itens.map((i: any) => i.skuStatus);
+    const poll = async () =>
+      (await call(fake, 'GET', `${IMPORTER}/import/itens/statusSku?idSkusLojista=VTEX-42,VTEX-43,UNKNOWN`)).body.itens.map((i: any) => i.skuStatus);
     expect(await poll()).toEqual(['AGUARDANDO_PROCESSAMENTO', 'AGUARDANDO_PROCESSAMENTO']);
     // Opting in before the catalogue processed the SKU is a business error.
     const early = await call(fake, 'PUT', `${IMPORTER}/import/itens/P-14/sku/VTEX-42/optar`, { resultado: 'NEW_SKU' });
-    expect(early).toMatchObject({ status: 422, body: { errors: [{ type: 'BusinessException', skuSellerId: 'VTEX-42', message: expect.stringContaining('AGUARDANDO_PROCESSAMENTO') }] } });
+    expect(early).toMatchObject({
+      status: 422,
+      body: { errors: [{ type: 'BusinessException', skuSellerId: 'VTEX-42', message: expect.stringContaining('AGUARDANDO_PROCESSAMENTO') }] },
+    });
 
     expect(fake.advance()).toEqual([
       { idSkuLojista: 'VTEX-42', status: 'VALIDO' },
@@ -104,7 +123,12 @@ describe('FakeCasasBahia import lifecycle', () => {
     expect((await call(fake, 'PUT', `${IMPORTER}/import/itens/P-14/sku/VTEX-42/optar`, { resultado: 'maybe' })).status).toBe(400);
     expect((await call(fake, 'PUT', `${IMPORTER}/import/itens/P-99/sku/VTEX-42/optar`, { resultado: 'NEW_SKU' })).status).toBe(404);
     expect((await call(fake, 'PUT', `${IMPORTER}/import/itens/P-14/sku/VTEX-42/optar`, { resultado: 'NEW_SKU' })).status).toBe(204);
-    expect((await call(fake, 'GET', `${IMPORTER}/import/itens/P-14/sku/VTEX-42/status`)).body).toEqual({ idItem: 'P-14', idSkuLojista: 'VTEX-42', skuStatus: 'AGUARDANDO_CONFIRMACAO', violacoes: [] });
+    expect((await call(fake, 'GET', `${IMPORTER}/import/itens/P-14/sku/VTEX-42/status`)).body).toEqual({
+      idItem: 'P-14',
+      idSkuLojista: 'VTEX-42',
+      skuStatus: 'AGUARDANDO_CONFIRMACAO',
+      violacoes: [],
+    });
     expect((await call(fake, 'PUT', `${IMPORTER}/import/itens/P-14/sku/VTEX-42/confirmar`)).status).toBe(204);
     expect(fake.getImport('VTEX-42')?.status).toBe('INTEGRANDO');
     expect((await call(fake, 'GET', '/api/v2/sellerItems/VTEX-42')).status).toBe(404);
@@ -124,7 +148,10 @@ describe('FakeCasasBahia import lifecycle', () => {
     expect(await poll()).toEqual(['FICHA_INTEGRADA', 'VALIDO']);
     expect(fake.counters).toMatchObject({ creates: 2, optIns: 1, confirmations: 1 });
     // An integrated SKU cannot be imported again.
-    expect((await call(fake, 'POST', `${IMPORTER}/import/itens`, { itens: [item([sku('VTEX-42')])] })).body.errors[0]).toMatchObject({ code: '422.002', skuSellerId: 'VTEX-42' });
+    expect((await call(fake, 'POST', `${IMPORTER}/import/itens`, { itens: [item([sku('VTEX-42')])] })).body.errors[0]).toMatchObject({
+      code: '422.002',
+      skuSellerId: 'VTEX-42',
+    });
   });
 
   it('advances on the configured schedule as the fake clock moves, without sleeping', async () => {
@@ -149,14 +176,29 @@ describe('FakeCasasBahia import lifecycle', () => {
     await call(fake, 'POST', `${IMPORTER}/import/itens`, {
       itens: [
         item([sku('VTEX-1')], { idItem: 'P-1', idCategoria: 4242 }),
-        item([sku('VTEX-2', { atributos: [{ idUda: '201', valor: '42' }, { idUda: '999', valor: 'x' }] })], { idItem: 'P-2', atributos: [{ idUda: '101', valor: 'Homem' }] }),
+        item(
+          [
+            sku('VTEX-2', {
+              atributos: [
+                { idUda: '201', valor: '42' },
+                { idUda: '999', valor: 'x' },
+              ],
+            }),
+          ],
+          { idItem: 'P-2', atributos: [{ idUda: '101', valor: 'Homem' }] },
+        ),
         item([sku('VTEX-3')], { idItem: 'P-3', idCategoria: 1000 }),
       ],
     });
     fake.advance();
     const res = await call(fake, 'GET', `${IMPORTER}/import/itens/statusSku?idSkusLojista=VTEX-1,VTEX-2,VTEX-3`);
     expect(res.body.itens).toEqual([
-      { idItem: 'P-1', idSkuLojista: 'VTEX-1', skuStatus: 'INVALIDO', violacoes: [{ campo: 'idCategoria', mensagem: expect.stringContaining('Categoria 4242 não encontrada') }] },
+      {
+        idItem: 'P-1',
+        idSkuLojista: 'VTEX-1',
+        skuStatus: 'INVALIDO',
+        violacoes: [{ campo: 'idCategoria', mensagem: expect.stringContaining('Categoria 4242 não encontrada') }],
+      },
       {
         idItem: 'P-2',
         idSkuLojista: 'VTEX-2',
@@ -167,7 +209,12 @@ describe('FakeCasasBahia import lifecycle', () => {
           { campo: 'skus.atributos', mensagem: 'Atributo obrigatório 202 (Cor) não informado' },
         ],
       },
-      { idItem: 'P-3', idSkuLojista: 'VTEX-3', skuStatus: 'INVALIDO', violacoes: [{ campo: 'idCategoria', mensagem: expect.stringContaining('não é uma categoria final') }] },
+      {
+        idItem: 'P-3',
+        idSkuLojista: 'VTEX-3',
+        skuStatus: 'INVALIDO',
+        violacoes: [{ campo: 'idCategoria', mensagem: expect.stringContaining('não é uma categoria final') }],
+      },
     ]);
     expect((await call(fake, 'POST', `${IMPORTER}/import/itens`, { itens: [item([sku('VTEX-1')], { idItem: 'P-1' })] })).status).toBe(202);
     fake.advance('VTEX-1');
@@ -218,7 +265,8 @@ describe('FakeCasasBahia import lifecycle', () => {
     expect(res.body.errors).toContainEqual({
       code: '400.002',
       type: 'APIException',
-      message: 'The informed attribute does not exist or is invalid: itens[0].skus[0].preco.padrao (must be a string with a comma decimal separator, e.g. "2999,90" (got "399.90"))',
+      message:
+        'The informed attribute does not exist or is invalid: itens[0].skus[0].preco.padrao (must be a string with a comma decimal separator, e.g. "2999,90" (got "399.90"))',
       skuSellerId: 'VTEX-42',
     });
     expect(messages).toContainEqual(expect.stringContaining('at most 4 images (got 5)'));
@@ -237,7 +285,10 @@ describe('FakeCasasBahia offers', () => {
     expect((await call(fake, 'PUT', `${OFFER}/offer/price`, { idSkuLojista: 'VTEX-42', preco: { padrao: 379.9, oferta: '299.90' } })).status).toBe(204);
     expect(fake.getSellerItem('VTEX-42')?.prices).toContainEqual({ default: 379.9, offer: 299.9, site: 'CB' });
     const drop = await call(fake, 'PUT', `${OFFER}/offer/price`, { idSkuLojista: 'VTEX-42', preco: { padrao: 379.9, oferta: 149.9 } });
-    expect(drop).toMatchObject({ status: 422, body: { errors: [{ type: 'BusinessException', message: 'Preço Oferta possui variação maior que 50%', skuSellerId: 'VTEX-42' }] } });
+    expect(drop).toMatchObject({
+      status: 422,
+      body: { errors: [{ type: 'BusinessException', message: 'Preço Oferta possui variação maior que 50%', skuSellerId: 'VTEX-42' }] },
+    });
     const both = await call(fake, 'PUT', `${OFFER}/offer/price`, { idSkuLojista: 'VTEX-42', preco: { padrao: 150, oferta: 140 } });
     expect(both.body.errors.map((e: any) => e.message)).toEqual(['Preço Oferta possui variação maior que 50%', 'Preço Padrão possui variação maior que 50%']);
     expect((await call(fake, 'PUT', `${OFFER}/offer/price`, { idSkuLojista: 'VTEX-42', preco: { padrao: 379.9, oferta: 150 } })).status).toBe(204); // exactly 50 % is allowed
@@ -287,7 +338,9 @@ describe('FakeCasasBahia rate limit and faults', () => {
     for (let i = 0; i < 3; i++) statuses.push(await call(fake, 'GET', '/api/v2/sellerItems'));
     expect(statuses.map((a) => a.status)).toEqual([200, 200, 429]);
     expect(statuses[2]!.headers.get('retry-after')).toBe('1');
-    expect(statuses[2]!.body).toEqual({ errors: [{ code: '429', type: 'APIException', message: 'Request exceed the maximum quantity of allowed calls to the API' }] });
+    expect(statuses[2]!.body).toEqual({
+      errors: [{ code: '429', type: 'APIException', message: 'Request exceed the maximum quantity of allowed calls to the API' }],
+    });
     now = 500;
     expect((await call(fake, 'GET', '/api/v2/sellerItems')).status).toBe(200);
     expect(fake.counters).toMatchObject({ rateLimited: 1, maxObservedPerSecond: 3 });

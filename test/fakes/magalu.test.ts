@@ -166,7 +166,10 @@ describe('FakeMagalu portfolio', () => {
       title: 't'.repeat(151),
       description: '',
       channels: [{ id: '00000000-0000-4000-8000-000000000000' }],
-      identifiers: [{ type: 'ean', value: '7891234567890' }, { type: 'gtin', value: '12' }],
+      identifiers: [
+        { type: 'ean', value: '7891234567890' },
+        { type: 'gtin', value: '12' },
+      ],
       condition: 'BROKEN',
     });
     expect(res.status).toBe(422);
@@ -175,7 +178,12 @@ describe('FakeMagalu portfolio', () => {
     expect(res.body.details.map((d: any) => d.field).sort()).toEqual(
       ['sku', 'title', 'description', 'brand', 'channels.0.id', 'identifiers.0.value', 'identifiers.1.type', 'identifiers.1.value', 'condition'].sort(),
     );
-    expect(res.body.details).toContainEqual({ field: 'title', location: 'body', slug: 'INVALID_PARAMETER_VALUE', message: 'String should have at most 150 characters' });
+    expect(res.body.details).toContainEqual({
+      field: 'title',
+      location: 'body',
+      slug: 'INVALID_PARAMETER_VALUE',
+      message: 'String should have at most 150 characters',
+    });
     expect(res.body.details).toContainEqual({ field: 'brand', location: 'body', slug: 'MISSING_REQUIRED_FIELD', message: 'Field required' });
     expect(res.body.details).toContainEqual(expect.objectContaining({ field: 'identifiers.0.value', message: 'Invalid EAN 7891234567890: wrong check digit' }));
     const empty = await call(fake, 'POST', '/seller/v1/portfolios/skus', token, {});
@@ -193,7 +201,10 @@ describe('FakeMagalu portfolio', () => {
     await call(fake, 'POST', '/seller/v1/portfolios/skus', token, validSku(fake));
     const price = { channel: { id: fake.channels[0] }, currency: 'BRL', price: 29990, list_price: 34990, normalizer: 100 };
     expect((await call(fake, 'PATCH', '/seller/v1/portfolios/prices/VTEX-42', token, price)).status).toBe(404);
-    expect(await call(fake, 'PUT', '/seller/v1/portfolios/prices/VTEX-42', token, price)).toMatchObject({ status: 202, body: { trace_id: expect.any(String) } });
+    expect(await call(fake, 'PUT', '/seller/v1/portfolios/prices/VTEX-42', token, price)).toMatchObject({
+      status: 202,
+      body: { trace_id: expect.any(String) },
+    });
     expect((await call(fake, 'POST', '/seller/v1/portfolios/prices/VTEX-42', token, price)).body.details[0].slug).toBe('PRICE_ALREADY_EXISTS');
     expect((await call(fake, 'PATCH', '/seller/v1/portfolios/prices/VTEX-42', token, { ...price, price: 27990 })).status).toBe(202);
     expect(fake.getPrice('VTEX-42')).toMatchObject({ price: 27990, list_price: 34990, currency: 'BRL', normalizer: 100 });
@@ -207,10 +218,20 @@ describe('FakeMagalu portfolio', () => {
     const fake = await start();
     const token = fake.issueAccessToken();
     await call(fake, 'POST', '/seller/v1/portfolios/skus', token, validSku(fake));
-    const res = await call(fake, 'PUT', '/seller/v1/portfolios/prices/VTEX-42', token, { channel: { id: 'not-a-uuid' }, price: 299.9, list_price: 0, normalizer: 1 });
+    const res = await call(fake, 'PUT', '/seller/v1/portfolios/prices/VTEX-42', token, {
+      channel: { id: 'not-a-uuid' },
+      price: 299.9,
+      list_price: 0,
+      normalizer: 1,
+    });
     expect(res.status).toBe(422);
     expect(res.body.details.map((d: any) => d.field).sort()).toEqual(['channel.id', 'currency', 'list_price', 'normalizer', 'price'].sort());
-    const inverted = await call(fake, 'PUT', '/seller/v1/portfolios/prices/VTEX-42', token, { channel: { id: fake.channels[0] }, currency: 'BRL', price: 500, list_price: 400 });
+    const inverted = await call(fake, 'PUT', '/seller/v1/portfolios/prices/VTEX-42', token, {
+      channel: { id: fake.channels[0] },
+      currency: 'BRL',
+      price: 500,
+      list_price: 400,
+    });
     expect(inverted.body.details).toEqual([expect.objectContaining({ field: 'list_price' })]);
     expect(fake.getPrice('VTEX-42')).toBeUndefined();
   });
@@ -223,7 +244,9 @@ describe('FakeMagalu portfolio', () => {
       expect.objectContaining({ field: 'type', message: 'Field required' }),
     ]);
     expect((await call(fake, 'PUT', '/seller/v1/portfolios/stocks/VTEX-42', token, { quantity: -1, type: 'RESERVED' })).body.details).toHaveLength(2);
-    expect((await call(fake, 'PUT', '/seller/v1/portfolios/stocks/VTEX-42', token, { channel: { id: fake.channels[0] }, quantity: 7, type: 'AVAILABLE' })).status).toBe(202);
+    expect(
+      (await call(fake, 'PUT', '/seller/v1/portfolios/stocks/VTEX-42', token, { channel: { id: fake.channels[0] }, quantity: 7, type: 'AVAILABLE' })).status,
+    ).toBe(202);
     expect(fake.getStock('VTEX-42')?.quantity).toBe(7);
     const stock = await call(fake, 'GET', '/seller/v1/portfolios/stocks/VTEX-42', token);
     expect(stock.body.results).toEqual([expect.objectContaining({ sku: 'VTEX-42', quantity: 7, type: 'AVAILABLE', channel: { id: fake.channels[0] } })]);

@@ -20,7 +20,13 @@ interface Answer {
 
 type Auth = { client_id?: string; access_token?: string };
 
-async function call(fake: FakeNetshoes, method: string, path: string, body?: unknown, auth: Auth = { client_id: fake.clientId, access_token: fake.accessToken }): Promise<Answer> {
+async function call(
+  fake: FakeNetshoes,
+  method: string,
+  path: string,
+  body?: unknown,
+  auth: Auth = { client_id: fake.clientId, access_token: fake.accessToken },
+): Promise<Answer> {
   const headers: Record<string, string> = { accept: 'application/json', ...(auth as Record<string, string>) };
   if (body !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(`${fake.url}/api/v2${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -52,7 +58,12 @@ const PRODUCT = {
 describe('FakeNetshoes auth', () => {
   it('401s without both static headers, or with wrong ones', async () => {
     const fake = await start();
-    for (const auth of [{}, { client_id: fake.clientId }, { client_id: fake.clientId, access_token: 'wrong' }, { client_id: 'x', access_token: fake.accessToken }]) {
+    for (const auth of [
+      {},
+      { client_id: fake.clientId },
+      { client_id: fake.clientId, access_token: 'wrong' },
+      { client_id: 'x', access_token: fake.accessToken },
+    ]) {
       const res = await call(fake, 'POST', '/products', PRODUCT, auth);
       expect(res.status).toBe(401);
       expect(res.body).toEqual({ type: 'Unauthorized', description: expect.any(String), notifications: [] });
@@ -132,11 +143,19 @@ describe('FakeNetshoes products', () => {
     expect((await call(fake, 'POST', '/products/VTEX-42/prices', { listPrice: 399.9, salePrice: 349.9 })).status).toBe(204);
     expect((await call(fake, 'POST', '/products/VTEX-42/prices', { listPrice: 1 })).body.type).toBe('Business_Logic_Error');
     expect((await call(fake, 'PUT', '/products/VTEX-42/prices', { salePrice: 299.9 })).status).toBe(204);
-    expect((await call(fake, 'GET', '/products/VTEX-42/prices')).body).toEqual({ listPrice: 399.9, salePrice: 299.9, links: [{ rel: 'self', href: '/api/v2/products/VTEX-42/prices' }] });
-    expect((await call(fake, 'PUT', '/products/VTEX-42/prices', { salePrice: 499.9 })).body.notifications).toEqual(['salePrice: 499.9 is greater than listPrice 399.9']);
+    expect((await call(fake, 'GET', '/products/VTEX-42/prices')).body).toEqual({
+      listPrice: 399.9,
+      salePrice: 299.9,
+      links: [{ rel: 'self', href: '/api/v2/products/VTEX-42/prices' }],
+    });
+    expect((await call(fake, 'PUT', '/products/VTEX-42/prices', { salePrice: 499.9 })).body.notifications).toEqual([
+      'salePrice: 499.9 is greater than listPrice 399.9',
+    ]);
     expect((await call(fake, 'PUT', '/products/VTEX-42/prices', { listPrice: 0, salePrice: 'x' })).body.notifications).toHaveLength(2);
 
-    expect((await call(fake, 'PUT', '/products/VTEX-42/stocks', { available: -5 })).body.notifications).toEqual(['available: must be an integer greater than or equal to 0']);
+    expect((await call(fake, 'PUT', '/products/VTEX-42/stocks', { available: -5 })).body.notifications).toEqual([
+      'available: must be an integer greater than or equal to 0',
+    ]);
     expect((await call(fake, 'PUT', '/products/VTEX-42/stocks', { available: 12 })).status).toBe(204);
     expect((await call(fake, 'GET', '/products/VTEX-42/stocks')).body).toMatchObject({ available: 12 });
     expect((await call(fake, 'GET', '/products/VTEX-42/status')).body.status).toBe('ACTIVE');
@@ -152,7 +171,10 @@ describe('FakeNetshoes products', () => {
     await call(fake, 'POST', '/products', { ...PRODUCT, sku: 'VTEX-43' });
     expect((await call(fake, 'GET', '/products/VTEX-42/status')).body).toEqual({ status: 'PENDING', reviews: [] });
     fake.reject('VTEX-42', ['Imagem com marca d’água']);
-    expect((await call(fake, 'GET', '/products/VTEX-42/status')).body).toEqual({ status: 'REJECTED', reviews: [{ message: 'Imagem com marca d’água', date: expect.any(String) }] });
+    expect((await call(fake, 'GET', '/products/VTEX-42/status')).body).toEqual({
+      status: 'REJECTED',
+      reviews: [{ message: 'Imagem com marca d’água', date: expect.any(String) }],
+    });
     fake.approve('VTEX-42');
     expect((await call(fake, 'GET', '/products/VTEX-42/status')).body.status).toBe('INACTIVE');
     expect((await call(fake, 'PUT', '/products/VTEX-43/status', { status: 'APPROVED' })).body).toEqual({ status: 'INACTIVE', reviews: [] });

@@ -66,7 +66,10 @@ describe('FakeSkyhub auth', () => {
     for (const drop of ['X-User-Email', 'X-Api-Key', 'X-Accountmanager-Key']) {
       const auth = { ...good };
       delete auth[drop];
-      expect(await call(fake, 'POST', '/products', { product: PRODUCT }, auth)).toMatchObject({ status: 401, body: { error: expect.stringContaining('X-Api-Key') } });
+      expect(await call(fake, 'POST', '/products', { product: PRODUCT }, auth)).toMatchObject({
+        status: 401,
+        body: { error: expect.stringContaining('X-Api-Key') },
+      });
     }
     expect((await call(fake, 'GET', '/products/VTEX-14', undefined, { ...good, 'X-Api-Key': 'wrong' })).status).toBe(401);
     expect(fake.counters.unauthorized).toBe(4);
@@ -139,7 +142,14 @@ describe('FakeSkyhub products', () => {
   it('enforces the category’s attributes: required ones, unknown keys, closed value lists', async () => {
     const fake = await start();
     const res = await call(fake, 'POST', '/products', {
-      product: { ...PRODUCT, specifications: [{ key: 'Gênero', value: 'Homem' }, { key: 'Voltagem', value: '220V' }], variations: [] },
+      product: {
+        ...PRODUCT,
+        specifications: [
+          { key: 'Gênero', value: 'Homem' },
+          { key: 'Voltagem', value: '220V' },
+        ],
+        variations: [],
+      },
     });
     expect(res.body.error.split('; ')).toEqual([
       'product.specifications: "Homem" is not a valid value of "Gênero" (one of: Masculino, Feminino, Unissex)',
@@ -156,7 +166,9 @@ describe('FakeSkyhub products', () => {
     expect((await call(fake, 'PUT', '/products/VTEX-14', { product: { qty: 3, price: 379.9, promotional_price: 329.9 } })).status).toBe(204);
     expect(fake.getProduct('VTEX-14')).toMatchObject({ qty: 3, price: 379.9, promotional_price: 329.9, name: PRODUCT.name });
     expect((await call(fake, 'PUT', '/products/VTEX-14', { product: { price: 0 } })).body).toEqual({ error: 'product.price must be greater than 0' });
-    expect((await call(fake, 'PUT', '/products/VTEX-14', { product: { promotional_price: null } })).body).toEqual({ error: 'product.promotional_price cannot be null' });
+    expect((await call(fake, 'PUT', '/products/VTEX-14', { product: { promotional_price: null } })).body).toEqual({
+      error: 'product.promotional_price cannot be null',
+    });
     expect((await call(fake, 'PUT', '/products/VTEX-14', { product: { promotional_price: 500 } })).body.error).toBe(
       'product.promotional_price (500) cannot be greater than product.price (379.9)',
     );
@@ -171,7 +183,9 @@ describe('FakeSkyhub products', () => {
     await call(fake, 'POST', '/products', { product: PRODUCT });
     expect((await call(fake, 'PUT', '/variations/VTEX-42', { variation: { qty: 9, price: 389.9, promotional_price: 339.9 } })).status).toBe(204);
     expect(fake.getVariation('VTEX-42')).toMatchObject({ qty: 9, price: 389.9, promotional_price: 339.9 });
-    expect((await call(fake, 'PUT', '/variations/VTEX-42', { variation: { promotional_price: 0 } })).body).toEqual({ error: 'variation.promotional_price must be greater than 0' });
+    expect((await call(fake, 'PUT', '/variations/VTEX-42', { variation: { promotional_price: 0 } })).body).toEqual({
+      error: 'variation.promotional_price must be greater than 0',
+    });
     expect((await call(fake, 'PUT', '/variations/NOPE', { variation: { qty: 1 } })).status).toBe(404);
     expect((await call(fake, 'DELETE', '/variations/VTEX-43')).status).toBe(204);
     expect(fake.getProduct('VTEX-14')?.variations.map((v) => v.sku)).toEqual(['VTEX-42']);

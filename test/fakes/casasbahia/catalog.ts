@@ -25,7 +25,13 @@ export interface ViaCategory {
   name: string;
   /** Products go in leaf categories only (default true). */
   leaf?: boolean;
-  attributes: { idUda: string; nome: string; obrigatorio: boolean; /** SKU-level (varies per SKU) or product-level. */ variante: boolean; valores?: readonly string[] }[];
+  attributes: {
+    idUda: string;
+    nome: string;
+    obrigatorio: boolean;
+    /** SKU-level (varies per SKU) or product-level. */ variante: boolean;
+    valores?: readonly string[];
+  }[];
 }
 
 export const DEFAULT_VIA_CATEGORIES: readonly ViaCategory[] = [
@@ -121,7 +127,8 @@ function skuProblems(s: unknown, at: string, out: ViaErrorEntry[], seen: Set<str
   if (!id) out.push(invalid(`${at}.idSkuLojista`, 'required: the seller SKU id'));
   else if (seen.has(id)) out.push(invalid(`${at}.idSkuLojista`, `"${id}" is repeated in this import`, id));
   seen.add(id);
-  if (s.gtin !== undefined && s.gtin !== null && !(typeof s.gtin === 'string' && isValidGtin(s.gtin))) out.push(invalid(`${at}.gtin`, `"${String(s.gtin)}" is not a valid GTIN (check digit)`, id));
+  if (s.gtin !== undefined && s.gtin !== null && !(typeof s.gtin === 'string' && isValidGtin(s.gtin)))
+    out.push(invalid(`${at}.gtin`, `"${String(s.gtin)}" is not a valid GTIN (check digit)`, id));
   if (!Array.isArray(s.imagens) || s.imagens.length === 0) out.push(invalid(`${at}.imagens`, 'at least one image URL is required', id));
   else {
     if (s.imagens.length > MAX_IMAGES) out.push(invalid(`${at}.imagens`, `at most ${MAX_IMAGES} images (got ${s.imagens.length})`, id));
@@ -146,18 +153,21 @@ function skuProblems(s: unknown, at: string, out: ViaErrorEntry[], seen: Set<str
   else {
     for (const field of ['padrao', 'oferta']) {
       const n = parseCommaPrice(p[field]);
-      if (n === undefined) out.push(invalid(`${at}.preco.${field}`, `must be a string with a comma decimal separator, e.g. "2999,90" (got ${JSON.stringify(p[field])})`, id));
+      if (n === undefined)
+        out.push(invalid(`${at}.preco.${field}`, `must be a string with a comma decimal separator, e.g. "2999,90" (got ${JSON.stringify(p[field])})`, id));
       else if (n <= 0) out.push(invalid(`${at}.preco.${field}`, 'must be greater than 0', id));
     }
     const padrao = parseCommaPrice(p.padrao);
     const oferta = parseCommaPrice(p.oferta);
-    if (padrao !== undefined && oferta !== undefined && oferta > padrao) out.push(invalid(`${at}.preco.oferta`, `the offer price ${p.oferta} is greater than the list price ${p.padrao}`, id));
+    if (padrao !== undefined && oferta !== undefined && oferta > padrao)
+      out.push(invalid(`${at}.preco.oferta`, `the offer price ${p.oferta} is greater than the list price ${p.padrao}`, id));
   }
   const e = s.estoque;
   if (!isObject(e)) out.push(invalid(`${at}.estoque`, 'required: {quantidade, tempoDePreparacao}', id));
   else {
     if (toInt(e.quantidade) === undefined) out.push(invalid(`${at}.estoque.quantidade`, 'must be an integer >= 0', id));
-    if (e.tempoDePreparacao !== undefined && toInt(e.tempoDePreparacao) === undefined) out.push(invalid(`${at}.estoque.tempoDePreparacao`, 'must be an integer number of days >= 0', id));
+    if (e.tempoDePreparacao !== undefined && toInt(e.tempoDePreparacao) === undefined)
+      out.push(invalid(`${at}.estoque.tempoDePreparacao`, 'must be an integer number of days >= 0', id));
   }
   if (s.atributos !== undefined && !attributesOk(s.atributos)) out.push(invalid(`${at}.atributos`, 'must be a list of {idUda, valor}', id));
 }
@@ -176,7 +186,8 @@ export function validateImport(body: Record<string, unknown>): ViaErrorEntry[] {
     if (typeof item.marca !== 'string' || item.marca.trim() === '') out.push(invalid(`${at}.marca`, 'required'));
     if (typeof item.descricao !== 'string' || item.descricao.trim() === '') out.push(invalid(`${at}.descricao`, 'required'));
     if (toInt(item.idCategoria) === undefined) out.push(invalid(`${at}.idCategoria`, 'required: the id of a Via category (mapping is mandatory)'));
-    if (item.garantia !== undefined && item.garantia !== null && toInt(item.garantia) === undefined) out.push(invalid(`${at}.garantia`, 'must be a number of months'));
+    if (item.garantia !== undefined && item.garantia !== null && toInt(item.garantia) === undefined)
+      out.push(invalid(`${at}.garantia`, 'must be a number of months'));
     if (!attributesOk(item.atributos ?? [])) out.push(invalid(`${at}.atributos`, 'must be a list of {idUda, valor}'));
     if (!Array.isArray(item.skus) || item.skus.length === 0) out.push(invalid(`${at}.skus`, 'at least one SKU is required'));
     else item.skus.forEach((s: unknown, j) => skuProblems(s, `${at}.skus[${j}]`, out, seen));
@@ -231,8 +242,10 @@ export function catalogViolations(sku: ViaImportedSku, categories: readonly ViaC
     for (const a of attributes) {
       const uda = category.attributes.find((u) => u.idUda === a.idUda);
       if (!uda) out.push({ campo, mensagem: `Atributo ${a.idUda} não pertence à categoria ${category.id}` });
-      else if (uda.variante !== variante) out.push({ campo, mensagem: `Atributo ${a.idUda} (${uda.nome}) deve ser enviado ${uda.variante ? 'no SKU' : 'no produto'}` });
-      else if (uda.valores && !uda.valores.includes(a.valor)) out.push({ campo, mensagem: `Valor "${a.valor}" inválido para ${uda.nome} (${uda.valores.join(', ')})` });
+      else if (uda.variante !== variante)
+        out.push({ campo, mensagem: `Atributo ${a.idUda} (${uda.nome}) deve ser enviado ${uda.variante ? 'no SKU' : 'no produto'}` });
+      else if (uda.valores && !uda.valores.includes(a.valor))
+        out.push({ campo, mensagem: `Valor "${a.valor}" inválido para ${uda.nome} (${uda.valores.join(', ')})` });
     }
     for (const uda of category.attributes.filter((u) => u.obrigatorio && u.variante === variante)) {
       if (!attributes.some((a) => a.idUda === uda.idUda)) out.push({ campo, mensagem: `Atributo obrigatório ${uda.idUda} (${uda.nome}) não informado` });

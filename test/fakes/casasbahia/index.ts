@@ -20,7 +20,17 @@ import {
   sendJson,
   TokenBucket,
 } from '../http.js';
-import { catalogViolations, DEFAULT_VIA_CATEGORIES, toImportedSkus, type ViaCategory, type ViaErrorEntry, type ViaImportedSku, type ViaSkuStatus, type ViaViolation, validateImport } from './catalog.js';
+import {
+  catalogViolations,
+  DEFAULT_VIA_CATEGORIES,
+  toImportedSkus,
+  type ViaCategory,
+  type ViaErrorEntry,
+  type ViaImportedSku,
+  type ViaSkuStatus,
+  type ViaViolation,
+  validateImport,
+} from './catalog.js';
 
 export type { ViaAttribute, ViaCategory, ViaErrorEntry, ViaImportedSku, ViaSkuStatus, ViaViolation } from './catalog.js';
 export { DEFAULT_VIA_CATEGORIES, MAX_IMAGES as VIA_MAX_IMAGES } from './catalog.js';
@@ -138,7 +148,8 @@ export class FakeCasasBahia {
     this.accessToken = opts.accessToken ?? randomBytes(18).toString('base64url');
     this.categories = opts.categories ?? DEFAULT_VIA_CATEGORIES;
     this.#clock = opts.clock ?? (() => performance.now());
-    this.#lifecycle = opts.lifecycle === 'manual' ? 'manual' : { processingMs: opts.lifecycle?.processingMs ?? 0, integrationMs: opts.lifecycle?.integrationMs ?? 0 };
+    this.#lifecycle =
+      opts.lifecycle === 'manual' ? 'manual' : { processingMs: opts.lifecycle?.processingMs ?? 0, integrationMs: opts.lifecycle?.integrationMs ?? 0 };
     const rate = opts.rateLimit === undefined ? { perSecond: 10 } : opts.rateLimit;
     this.#bucket = rate ? new TokenBucket(rate.perSecond, rate.burst, this.now()) : undefined;
     this.#fixedRetryAfter = rate ? rate.retryAfterSeconds : undefined;
@@ -360,7 +371,12 @@ export class FakeCasasBahia {
       const existing = this.imports.get(sku.idSkuLojista);
       // Only a refused SKU can be sent again; integrated ones change through the offer API (inferred).
       if (existing && existing.status !== 'INVALIDO') {
-        problems.push({ code: '422.002', type: 'BusinessException', message: `SKU ${sku.idSkuLojista} já importado (status ${existing.status})`, skuSellerId: sku.idSkuLojista });
+        problems.push({
+          code: '422.002',
+          type: 'BusinessException',
+          message: `SKU ${sku.idSkuLojista} já importado (status ${existing.status})`,
+          skuSellerId: sku.idSkuLojista,
+        });
       }
     }
     if (problems.length > 0) throw viaError(problems.some((p) => p.code.startsWith('400')) ? 400 : 422, problems);
@@ -370,7 +386,10 @@ export class FakeCasasBahia {
       this.imports.set(sku.idSkuLojista, sku);
     }
     const ids = skus.map((s) => s.idSkuLojista).join(',');
-    res.writeHead(202, { 'content-type': 'application/json; charset=utf-8', location: `${IMPORTER}/import/itens/statusSku?idSkusLojista=${encodeURIComponent(ids)}` });
+    res.writeHead(202, {
+      'content-type': 'application/json; charset=utf-8',
+      location: `${IMPORTER}/import/itens/statusSku?idSkusLojista=${encodeURIComponent(ids)}`,
+    });
     res.end(JSON.stringify({ itens: skus.map((s) => ({ idItem: s.idItem, idSkuLojista: s.idSkuLojista, skuStatus: s.status })) }));
   }
 
@@ -380,9 +399,13 @@ export class FakeCasasBahia {
 
   /** GET …/import/itens/statusSku?idSkusLojista=a,b: the known ones, unknown ids left out (as public clients expect). */
   #statuses(res: ServerResponse, url: URL): void {
-    const ids = (url.searchParams.get('idSkusLojista') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const ids = (url.searchParams.get('idSkusLojista') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (ids.length === 0) throw viaError(400, [{ code: '400.003', type: 'QueryStringException', message: 'queryString parameter idSkusLojista is required' }]);
-    if (ids.length > MAX_PAGE) throw viaError(400, [{ code: '400.003', type: 'QueryStringException', message: `queryString parameter idSkusLojista accepts at most ${MAX_PAGE} ids` }]);
+    if (ids.length > MAX_PAGE)
+      throw viaError(400, [{ code: '400.003', type: 'QueryStringException', message: `queryString parameter idSkusLojista accepts at most ${MAX_PAGE} ids` }]);
     this.counters.gets++;
     sendJson(res, 200, { itens: ids.flatMap((id) => (this.imports.has(id) ? [this.#statusJson(this.imports.get(id)!)] : [])) });
   }
@@ -398,7 +421,14 @@ export class FakeCasasBahia {
     const body = await readViaJson(req);
     const resultado = body.resultado;
     if (!(resultado === 'NEW_SKU' || (typeof resultado === 'string' && /^\d+$/.test(resultado)))) {
-      throw viaError(400, [{ code: '400.002', type: 'APIException', message: 'The informed attribute does not exist or is invalid: resultado ("NEW_SKU" or the id of an existing Via SKU)', skuSellerId: idSkuLojista }]);
+      throw viaError(400, [
+        {
+          code: '400.002',
+          type: 'APIException',
+          message: 'The informed attribute does not exist or is invalid: resultado ("NEW_SKU" or the id of an existing Via SKU)',
+          skuSellerId: idSkuLojista,
+        },
+      ]);
     }
     if (sku.status !== 'VALIDO') throw business(`SKU ${idSkuLojista} não está VALIDO (status atual: ${sku.status})`, idSkuLojista);
     sku.resultado = resultado;
@@ -409,7 +439,8 @@ export class FakeCasasBahia {
 
   #confirm(res: ServerResponse, idItem: string, idSkuLojista: string): void {
     const sku = this.#importOr404(idItem, idSkuLojista);
-    if (sku.status !== 'AGUARDANDO_CONFIRMACAO') throw business(`SKU ${idSkuLojista} não está AGUARDANDO_CONFIRMACAO (status atual: ${sku.status})`, idSkuLojista);
+    if (sku.status !== 'AGUARDANDO_CONFIRMACAO')
+      throw business(`SKU ${idSkuLojista} não está AGUARDANDO_CONFIRMACAO (status atual: ${sku.status})`, idSkuLojista);
     this.#enter(sku, 'INTEGRANDO');
     this.counters.confirmations++;
     res.writeHead(204).end();
@@ -424,7 +455,8 @@ export class FakeCasasBahia {
 
   #offerOr404(body: Record<string, unknown>): [string, ViaSellerItem] {
     const id = body.idSkuLojista;
-    if (typeof id !== 'string' || id === '') throw viaError(400, [{ code: '400.001', type: 'APIException', message: 'The requested attribute does not exist: idSkuLojista' }]);
+    if (typeof id !== 'string' || id === '')
+      throw viaError(400, [{ code: '400.001', type: 'APIException', message: 'The requested attribute does not exist: idSkuLojista' }]);
     const item = this.sellerItems.get(id);
     if (!item) throw genericError(404, id, `SKU ${id} has no offer yet (not FICHA_INTEGRADA)`);
     return [id, item];
@@ -440,18 +472,30 @@ export class FakeCasasBahia {
     for (const field of ['padrao', 'oferta']) {
       const n = offerNumber(preco[field]);
       if (n === undefined || n <= 0) {
-        problems.push({ code: '400.002', type: 'APIException', message: `The informed attribute does not exist or is invalid: preco.${field} (a number > 0 with a dot decimal, e.g. 2499.90)`, skuSellerId: id });
+        problems.push({
+          code: '400.002',
+          type: 'APIException',
+          message: `The informed attribute does not exist or is invalid: preco.${field} (a number > 0 with a dot decimal, e.g. 2499.90)`,
+          skuSellerId: id,
+        });
       } else parsed[field] = n;
     }
     if (problems.length === 0 && parsed.oferta! > parsed.padrao!) {
-      problems.push({ code: '400.002', type: 'APIException', message: `The informed attribute does not exist or is invalid: preco.oferta (${parsed.oferta} is greater than preco.padrao ${parsed.padrao})`, skuSellerId: id });
+      problems.push({
+        code: '400.002',
+        type: 'APIException',
+        message: `The informed attribute does not exist or is invalid: preco.oferta (${parsed.oferta} is greater than preco.padrao ${parsed.padrao})`,
+        skuSellerId: id,
+      });
     }
     if (problems.length > 0) throw viaError(400, problems);
     const current = item.prices[0]!;
     // Via's safety net: a price more than 50 % below the current one is refused ("Preço Oferta possui variação maior que 50%").
     const drops: ViaErrorEntry[] = [];
-    if (parsed.oferta! < current.offer * PRICE_DROP_LIMIT) drops.push({ code: '422.003', type: 'BusinessException', message: 'Preço Oferta possui variação maior que 50%', skuSellerId: id });
-    if (parsed.padrao! < current.default * PRICE_DROP_LIMIT) drops.push({ code: '422.003', type: 'BusinessException', message: 'Preço Padrão possui variação maior que 50%', skuSellerId: id });
+    if (parsed.oferta! < current.offer * PRICE_DROP_LIMIT)
+      drops.push({ code: '422.003', type: 'BusinessException', message: 'Preço Oferta possui variação maior que 50%', skuSellerId: id });
+    if (parsed.padrao! < current.default * PRICE_DROP_LIMIT)
+      drops.push({ code: '422.003', type: 'BusinessException', message: 'Preço Padrão possui variação maior que 50%', skuSellerId: id });
     if (drops.length > 0) throw viaError(422, drops);
     item.prices = VIA_SITES.map((site) => ({ default: parsed.padrao!, offer: parsed.oferta!, site }));
     this.counters.priceUpdates++;
@@ -466,8 +510,20 @@ export class FakeCasasBahia {
     const problems: ViaErrorEntry[] = [];
     const quantity = offerInt(estoque.quantidade);
     const crossDocking = estoque.tempoDePreparacao === undefined ? item.stocks[0]!.crossDockingTime : offerInt(estoque.tempoDePreparacao);
-    if (quantity === undefined) problems.push({ code: '400.002', type: 'APIException', message: 'The informed attribute does not exist or is invalid: estoque.quantidade (an integer >= 0)', skuSellerId: id });
-    if (crossDocking === undefined) problems.push({ code: '400.002', type: 'APIException', message: 'The informed attribute does not exist or is invalid: estoque.tempoDePreparacao (an integer number of days >= 0)', skuSellerId: id });
+    if (quantity === undefined)
+      problems.push({
+        code: '400.002',
+        type: 'APIException',
+        message: 'The informed attribute does not exist or is invalid: estoque.quantidade (an integer >= 0)',
+        skuSellerId: id,
+      });
+    if (crossDocking === undefined)
+      problems.push({
+        code: '400.002',
+        type: 'APIException',
+        message: 'The informed attribute does not exist or is invalid: estoque.tempoDePreparacao (an integer number of days >= 0)',
+        skuSellerId: id,
+      });
     if (problems.length > 0) throw viaError(400, problems);
     if (quantity === 0 && item.stocks[0]!.quantity > 0) this.counters.deactivations++;
     item.stocks = [{ quantity: quantity!, crossDockingTime: crossDocking! }];
@@ -488,7 +544,8 @@ export class FakeCasasBahia {
     const offset = url.searchParams.get('_offset') ?? '0';
     const limit = url.searchParams.get('_limit') ?? String(MAX_PAGE);
     const problems: ViaErrorEntry[] = [];
-    if (!/^\d+$/.test(offset)) problems.push({ code: '400.003', type: 'QueryStringException', message: 'queryString parameter with an invalid value: _offset (an integer >= 0)' });
+    if (!/^\d+$/.test(offset))
+      problems.push({ code: '400.003', type: 'QueryStringException', message: 'queryString parameter with an invalid value: _offset (an integer >= 0)' });
     if (!/^\d+$/.test(limit) || Number(limit) < 1 || Number(limit) > MAX_PAGE) {
       problems.push({ code: '400.003', type: 'QueryStringException', message: `queryString parameter with an invalid value: _limit (1 to ${MAX_PAGE})` });
     }

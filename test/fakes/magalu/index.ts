@@ -282,8 +282,18 @@ export class FakeMagalu {
         handle: (req, res, [sku]) => this.#writeStock(req, res, sku!, method),
       },
     ]),
-    { method: 'GET', path: /^\/seller\/v1\/portfolios\/prices\/([^/]+)\/?$/, scope: MAGALU_SCOPES.pricesRead, handle: (_q, res, [sku]) => this.#getPrices(res, sku!) },
-    { method: 'GET', path: /^\/seller\/v1\/portfolios\/stocks\/([^/]+)\/?$/, scope: MAGALU_SCOPES.stocksRead, handle: (_q, res, [sku]) => this.#getStocks(res, sku!) },
+    {
+      method: 'GET',
+      path: /^\/seller\/v1\/portfolios\/prices\/([^/]+)\/?$/,
+      scope: MAGALU_SCOPES.pricesRead,
+      handle: (_q, res, [sku]) => this.#getPrices(res, sku!),
+    },
+    {
+      method: 'GET',
+      path: /^\/seller\/v1\/portfolios\/stocks\/([^/]+)\/?$/,
+      scope: MAGALU_SCOPES.stocksRead,
+      handle: (_q, res, [sku]) => this.#getStocks(res, sku!),
+    },
   ];
 
   async #handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -336,7 +346,16 @@ export class FakeMagalu {
   #jwt(kind: 'access' | 'refresh', ttlSeconds: number, scopes: readonly string[]): string {
     const iat = Math.floor(Date.now() / 1000);
     const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
-    const payload = { iss: 'https://id.magalu.com', sub: this.tenantId, client_id: this.clientId, typ: kind, scope: scopes.join(' '), iat, exp: iat + ttlSeconds, jti: randomUUID() };
+    const payload = {
+      iss: 'https://id.magalu.com',
+      sub: this.tenantId,
+      client_id: this.clientId,
+      typ: kind,
+      scope: scopes.join(' '),
+      iat,
+      exp: iat + ttlSeconds,
+      jti: randomUUID(),
+    };
     return `${part({ alg: 'RS256', typ: 'JWT', kid: 'fake-magalu' })}.${part(payload)}.${randomBytes(32).toString('base64url')}`;
   }
 
@@ -439,10 +458,20 @@ export class FakeMagalu {
     const byChannel = this.prices.get(code) ?? new Map<string, MagaluPrice>();
     // POST creates, PATCH updates (public clients: 409 PRICE_ALREADY_EXISTS / 404 then the other verb); PUT is either.
     if (method === 'POST' && byChannel.has(channel)) {
-      throw magaluError(409, [{ field: 'sku', location: 'path', slug: 'PRICE_ALREADY_EXISTS', message: `SKU ${code} already has a price on channel ${channel}: use PATCH` }]);
+      throw magaluError(409, [
+        { field: 'sku', location: 'path', slug: 'PRICE_ALREADY_EXISTS', message: `SKU ${code} already has a price on channel ${channel}: use PATCH` },
+      ]);
     }
     if (method === 'PATCH' && !byChannel.has(channel)) throw magaluError(404, undefined, `SKU ${code} has no price on channel ${channel}: use POST`);
-    byChannel.set(channel, { sku: code, channel: { id: channel }, price: body.price as number, list_price: body.list_price as number, currency: 'BRL', normalizer: 100, updated_at: new Date().toISOString() });
+    byChannel.set(channel, {
+      sku: code,
+      channel: { id: channel },
+      price: body.price as number,
+      list_price: body.list_price as number,
+      currency: 'BRL',
+      normalizer: 100,
+      updated_at: new Date().toISOString(),
+    });
     this.prices.set(code, byChannel);
     this.counters.priceUpdates++;
     sendJson(res, 202, { trace_id: randomUUID() });

@@ -144,7 +144,11 @@ export function validateNewSku(body: Record<string, unknown>, channels: readonly
 export function validateSkuPatch(body: Record<string, unknown>, channels: readonly string[]): MagaluDetail[] {
   const out: MagaluDetail[] = [];
   if ('sku' in body) out.push(detail('sku', 'The SKU code cannot be changed'));
-  for (const [field, max] of [['title', SKU_LIMITS.title], ['description', SKU_LIMITS.description], ['brand', SKU_LIMITS.brand]] as const) {
+  for (const [field, max] of [
+    ['title', SKU_LIMITS.title],
+    ['description', SKU_LIMITS.description],
+    ['brand', SKU_LIMITS.brand],
+  ] as const) {
     if (field in body) text(body, field, max, true, out);
   }
   if ('channels' in body) channelProblems(body.channels, channels, out);
@@ -214,7 +218,8 @@ export function validatePrice(body: Record<string, unknown>, channels: readonly 
   else if (typeof channelId !== 'string' || !UUID.test(channelId)) out.push(detail('channel.id', 'Input should be a valid UUID'));
   else if (!channels.includes(channelId)) out.push(detail('channel.id', `Channel ${channelId} is not enabled for this seller`));
   // Magalu defaults the currency to USD when it is left out (public clients learned it the hard way): require BRL.
-  if (body.currency !== 'BRL') out.push(detail('currency', body.currency === undefined ? 'Field required: send "BRL"' : 'Only BRL is accepted for this seller'));
+  if (body.currency !== 'BRL')
+    out.push(detail('currency', body.currency === undefined ? 'Field required: send "BRL"' : 'Only BRL is accepted for this seller'));
   if (body.normalizer !== undefined && body.normalizer !== 100) out.push(detail('normalizer', 'Input should be 100 (amounts in cents)'));
   for (const field of ['price', 'list_price']) {
     const v = body[field];
@@ -232,13 +237,15 @@ export function validatePrice(body: Record<string, unknown>, channels: readonly 
 export function validateStock(body: Record<string, unknown>, channels: readonly string[]): MagaluDetail[] {
   const out: MagaluDetail[] = [];
   if (body.quantity === undefined) out.push(detail('quantity', 'Field required', 'MISSING_REQUIRED_FIELD'));
-  else if (!Number.isInteger(body.quantity) || (body.quantity as number) < 0) out.push(detail('quantity', 'Input should be an integer greater than or equal to 0'));
+  else if (!Number.isInteger(body.quantity) || (body.quantity as number) < 0)
+    out.push(detail('quantity', 'Input should be an integer greater than or equal to 0'));
   if (body.type === undefined) out.push(detail('type', 'Field required', 'MISSING_REQUIRED_FIELD'));
   else if (body.type !== 'AVAILABLE') out.push(detail('type', "Input should be 'AVAILABLE'"));
   if (body.channel !== undefined) {
     const id = isObject(body.channel) ? body.channel.id : undefined;
     if (typeof id !== 'string' || !channels.includes(id)) out.push(detail('channel.id', 'Channel is not enabled for this seller'));
   }
-  if (body.branch !== undefined && !(isObject(body.branch) && typeof body.branch.id === 'string')) out.push(detail('branch.id', 'Input should be a valid string'));
+  if (body.branch !== undefined && !(isObject(body.branch) && typeof body.branch.id === 'string'))
+    out.push(detail('branch.id', 'Input should be a valid string'));
   return out;
 }

@@ -377,7 +377,12 @@ export class FakeNetshoes {
 }
 
 function expandsOf(url: URL): Set<string> {
-  return new Set((url.searchParams.get('expands') ?? '').split(',').map((s) => s.trim()).filter((s) => s === 'images' || s === 'attributes'));
+  return new Set(
+    (url.searchParams.get('expands') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s === 'images' || s === 'attributes'),
+  );
 }
 
 async function readNetshoesJson(req: IncomingMessage): Promise<Record<string, unknown>> {

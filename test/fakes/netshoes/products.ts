@@ -88,7 +88,8 @@ export function validateProduct(body: Record<string, unknown>, catalog: Netshoes
     if (v === undefined || v === null || (typeof v === 'string' && v.trim() === '')) out.push(`${field}: may not be empty`);
     else if (typeof v !== 'string') out.push(`${field}: must be a string`);
   }
-  if (pathSku !== undefined && typeof body.sku === 'string' && body.sku !== pathSku) out.push(`sku: "${body.sku}" differs from the sku in the URL ("${pathSku}")`);
+  if (pathSku !== undefined && typeof body.sku === 'string' && body.sku !== pathSku)
+    out.push(`sku: "${body.sku}" differs from the sku in the URL ("${pathSku}")`);
   if (typeof body.name === 'string' && [...body.name].length > catalog.maxNameLength) {
     out.push(`name: size must be between 1 and ${catalog.maxNameLength} (got ${[...body.name].length})`);
   }
@@ -129,7 +130,9 @@ export function validateProduct(body: Record<string, unknown>, catalog: Netshoes
   if (body.attributes !== undefined) {
     const ok =
       Array.isArray(body.attributes) &&
-      body.attributes.every((a) => isObject(a) && typeof a.name === 'string' && Array.isArray(a.values) && a.values.length > 0 && a.values.every((v) => typeof v === 'string'));
+      body.attributes.every(
+        (a) => isObject(a) && typeof a.name === 'string' && Array.isArray(a.values) && a.values.length > 0 && a.values.every((v) => typeof v === 'string'),
+      );
     if (!ok) out.push('attributes: must be a list of {name, values: [string, …]}');
   }
   return out;
@@ -157,7 +160,9 @@ export function toProduct(body: Record<string, unknown>, now: string, previous?:
     weight: toNumber(body.weight)!,
     video: str(body.video),
     images: (body.images as { url: string }[]).map(({ url }) => ({ url })),
-    attributes: Array.isArray(body.attributes) ? (body.attributes as { name: string; values: string[] }[]).map((a) => ({ name: a.name, values: [...a.values] })) : [],
+    attributes: Array.isArray(body.attributes)
+      ? (body.attributes as { name: string; values: string[] }[]).map((a) => ({ name: a.name, values: [...a.values] }))
+      : [],
     price: previous?.price ?? null,
     stock: previous?.stock ?? null,
     review: previous?.review ?? 'PENDING',
@@ -185,7 +190,8 @@ export function validatePrice(body: Record<string, unknown>, current: NetshoesPr
   }
   if (!current && body.listPrice === undefined && sent.length > 0) out.push('listPrice: required when the product has no price yet');
   const merged = mergePrice(body, current);
-  if (out.length === 0 && merged && merged.salePrice > merged.listPrice) out.push(`salePrice: ${merged.salePrice} is greater than listPrice ${merged.listPrice}`);
+  if (out.length === 0 && merged && merged.salePrice > merged.listPrice)
+    out.push(`salePrice: ${merged.salePrice} is greater than listPrice ${merged.listPrice}`);
   return out;
 }
 

@@ -195,7 +195,11 @@ export class FakeSkyhub {
 
     const found = findRoute(this.#routes, req.method, url.pathname);
     if (!found) throw skyhubError(404, `Route ${req.method} ${url.pathname} not found`);
-    if (req.headers['x-user-email'] !== this.userEmail || req.headers['x-api-key'] !== this.apiKey || req.headers['x-accountmanager-key'] !== this.accountManagerKey) {
+    if (
+      req.headers['x-user-email'] !== this.userEmail ||
+      req.headers['x-api-key'] !== this.apiKey ||
+      req.headers['x-accountmanager-key'] !== this.accountManagerKey
+    ) {
       this.counters.unauthorized++;
       throw skyhubError(401, 'Authentication failed: check the X-User-Email, X-Api-Key and X-Accountmanager-Key headers');
     }
@@ -254,7 +258,8 @@ export class FakeSkyhub {
     if (Array.isArray(p.variations)) {
       for (const v of p.variations) {
         const vsku = isObject(v) ? v.sku : undefined;
-        if (typeof vsku === 'string' && vsku !== sku && !product.variations.some((x) => x.sku === vsku) && this.#skuTaken(vsku)) problems.push(`sku "${vsku}" already exists`);
+        if (typeof vsku === 'string' && vsku !== sku && !product.variations.some((x) => x.sku === vsku) && this.#skuTaken(vsku))
+          problems.push(`sku "${vsku}" already exists`);
       }
     }
     if (problems.length > 0) throw skyhubError(422, problems.join('; '));
@@ -294,7 +299,8 @@ export class FakeSkyhub {
     const page = url.searchParams.get('page') ?? '1';
     const perPage = url.searchParams.get('per_page') ?? '25';
     if (!/^\d+$/.test(page) || Number(page) < 1) throw skyhubError(400, 'page must be an integer >= 1');
-    if (!/^\d+$/.test(perPage) || Number(perPage) < 1 || Number(perPage) > MAX_PER_PAGE) throw skyhubError(400, `per_page must be an integer from 1 to ${MAX_PER_PAGE}`);
+    if (!/^\d+$/.test(perPage) || Number(perPage) < 1 || Number(perPage) > MAX_PER_PAGE)
+      throw skyhubError(400, `per_page must be an integer from 1 to ${MAX_PER_PAGE}`);
     const all = [...this.products.values()].sort((a, b) => a.created_at.localeCompare(b.created_at) || a.sku.localeCompare(b.sku));
     const from = (Number(page) - 1) * Number(perPage);
     this.counters.gets++;

@@ -75,7 +75,14 @@ export const DEFAULT_SKYHUB_CATEGORIES: readonly SkyhubCategory[] = [
       { key: 'Material', required: false },
     ],
   },
-  { code: '2002', name: 'Eletrônicos > Áudio > Fones', attributes: [{ key: 'Conectividade', required: true, values: ['Bluetooth', 'Com fio'] }, { key: 'Cor', required: false }] },
+  {
+    code: '2002',
+    name: 'Eletrônicos > Áudio > Fones',
+    attributes: [
+      { key: 'Conectividade', required: true, values: ['Bluetooth', 'Com fio'] },
+      { key: 'Cor', required: false },
+    ],
+  },
   { code: '2003', name: 'Casa > Cozinha > Panelas', attributes: [{ key: 'Material', required: true }] },
 ];
 
@@ -133,7 +140,8 @@ function variationProblems(v: Record<string, unknown>, at: string, partial: bool
   }
   // Since 2025-03-31 a variation's prices cannot be 0 or null either; left out, they are inherited from the product.
   for (const field of ['price', 'promotional_price']) if (field in v) positive(v[field], `${at}.${field}`, out);
-  if ('ean' in v && v.ean !== null && !(typeof v.ean === 'string' && isValidGtin(v.ean))) out.push(`${at}.ean "${String(v.ean)}" is not a valid EAN (check digit)`);
+  if ('ean' in v && v.ean !== null && !(typeof v.ean === 'string' && isValidGtin(v.ean)))
+    out.push(`${at}.ean "${String(v.ean)}" is not a valid EAN (check digit)`);
   if ('images' in v) imageProblems(v.images, `${at}.images`, out, false);
   if ('specifications' in v) specProblems(v.specifications, `${at}.specifications`, out);
 }
@@ -157,13 +165,14 @@ export function validateProduct(p: Record<string, unknown>, lists: SkyhubLists, 
   for (const field of ['price', 'promotional_price']) if (has(field)) positive(p[field], at(field), out);
   for (const field of ['weight', 'height', 'width', 'length']) if (has(field)) positive(p[field], at(field), out);
   if ('cost' in p && p.cost !== null) positive(p.cost, at('cost'), out);
-  if ('ean' in p && p.ean !== null && !(typeof p.ean === 'string' && isValidGtin(p.ean))) out.push(`product.ean "${String(p.ean)}" is not a valid EAN (check digit)`);
+  if ('ean' in p && p.ean !== null && !(typeof p.ean === 'string' && isValidGtin(p.ean)))
+    out.push(`product.ean "${String(p.ean)}" is not a valid EAN (check digit)`);
   if ('nbm' in p && p.nbm !== null && !(typeof p.nbm === 'string' && /^\d{8}$/.test(p.nbm.replace(/\./g, '')))) out.push('product.nbm must have 8 digits');
   if ('crossdocking' in p && p.crossdocking !== null && !(Number.isInteger(p.crossdocking) && (p.crossdocking as number) >= 0)) {
     out.push('product.crossdocking must be an integer number of days >= 0');
   }
   if (has('brand')) {
-    if (typeof p.brand !== 'string' || p.brand === '') out.push('product.brand is required: the id of a brand in SkyHub\'s brand list');
+    if (typeof p.brand !== 'string' || p.brand === '') out.push("product.brand is required: the id of a brand in SkyHub's brand list");
     else if (!lists.brands.some((b) => b.id === p.brand)) {
       const byName = lists.brands.find((b) => b.name.toLowerCase() === String(p.brand).toLowerCase());
       out.push(`product.brand "${p.brand}" is not in SkyHub's brand list${byName ? ` (send its id, ${byName.id})` : ''}`);
@@ -176,10 +185,11 @@ export function validateProduct(p: Record<string, unknown>, lists: SkyhubLists, 
   if (has('categories')) {
     const codes = Array.isArray(p.categories) ? p.categories.map((c) => (isObject(c) ? c.code : undefined)) : undefined;
     category = undefined;
-    if (!codes || codes.length !== 1 || typeof codes[0] !== 'string') out.push('product.categories must hold exactly one {code} from SkyHub\'s category list');
-    else if (!(category = lists.categories.find((c) => c.code === codes[0]))) out.push(`product.categories: category ${codes[0]} does not exist in SkyHub's category list`);
+    if (!codes || codes.length !== 1 || typeof codes[0] !== 'string') out.push("product.categories must hold exactly one {code} from SkyHub's category list");
+    else if (!(category = lists.categories.find((c) => c.code === codes[0])))
+      out.push(`product.categories: category ${codes[0]} does not exist in SkyHub's category list`);
   }
-  const specsSent = has('specifications') ? p.specifications ?? [] : undefined;
+  const specsSent = has('specifications') ? (p.specifications ?? []) : undefined;
   const specs = specsSent === undefined ? existing?.specifications : specProblems(specsSent, 'product.specifications', out) ? specsSent : undefined;
   if (category && specs) categoryAttributeProblems(category, specs, 'product.specifications', out, true);
 
@@ -194,7 +204,8 @@ export function validateProduct(p: Record<string, unknown>, lists: SkyhubLists, 
           if (seen.has(v.sku) || v.sku === (p.sku ?? existing?.sku)) out.push(`product.variations[${i}].sku "${v.sku}" is repeated`);
           seen.add(v.sku);
         }
-        if (category && Array.isArray(v.specifications)) categoryAttributeProblems(category, v.specifications as { key: string; value: string }[], `product.variations[${i}].specifications`, out, false);
+        if (category && Array.isArray(v.specifications))
+          categoryAttributeProblems(category, v.specifications as { key: string; value: string }[], `product.variations[${i}].specifications`, out, false);
       });
       if (p.variations.length > 0 && !(Array.isArray(p.variation_attributes) && p.variation_attributes.length > 0)) {
         out.push('product.variation_attributes must name the attributes the variations differ by');
@@ -265,7 +276,23 @@ export function newProduct(p: Record<string, unknown>, lists: SkyhubLists, now: 
 
 /** Applies a validated `product` object (create, or the fields of a PUT). */
 export function applyProduct(product: SkyhubProduct, p: Record<string, unknown>, lists: SkyhubLists, now: string): void {
-  for (const field of ['name', 'description', 'status', 'qty', 'price', 'promotional_price', 'cost', 'weight', 'height', 'width', 'length', 'brand', 'ean', 'nbm', 'crossdocking'] as const) {
+  for (const field of [
+    'name',
+    'description',
+    'status',
+    'qty',
+    'price',
+    'promotional_price',
+    'cost',
+    'weight',
+    'height',
+    'width',
+    'length',
+    'brand',
+    'ean',
+    'nbm',
+    'crossdocking',
+  ] as const) {
     if (field in p) (product as unknown as Record<string, unknown>)[field] = p[field] ?? null;
   }
   if (Array.isArray(p.categories)) {
@@ -292,6 +319,10 @@ export function applyVariation(variation: SkyhubVariation, v: Record<string, unk
 export function productJson(product: SkyhubProduct): Record<string, unknown> {
   return {
     ...structuredClone(product),
-    variations: product.variations.map((v) => ({ ...structuredClone(v), price: v.price ?? product.price, promotional_price: v.promotional_price ?? product.promotional_price })),
+    variations: product.variations.map((v) => ({
+      ...structuredClone(v),
+      price: v.price ?? product.price,
+      promotional_price: v.promotional_price ?? product.promotional_price,
+    })),
   };
 }

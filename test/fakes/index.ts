@@ -43,6 +43,7 @@ export {
   type SkyhubCounters,
   type SkyhubBrand,
   type SkyhubCategory,
+  type SkyhubLists,
   type SkyhubProduct,
   type SkyhubStatus,
   type SkyhubVariation,

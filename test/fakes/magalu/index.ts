@@ -139,7 +139,7 @@ export class FakeMagalu {
   readonly clientId: string;
   readonly clientSecret: string;
   /** The seller's tenant (the `sub` of its tokens) and channels. */
-  readonly tenantId = randomUUID();
+  readonly tenantId: string = randomUUID();
   readonly channels: readonly string[];
   /** SKUs by seller SKU code. */
   readonly skus = new Map<string, MagaluSku>();

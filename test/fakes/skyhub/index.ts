@@ -34,7 +34,7 @@ import {
   validateVariation,
 } from './products.js';
 
-export type { SkyhubBrand, SkyhubCategory, SkyhubProduct, SkyhubStatus, SkyhubVariation } from './products.js';
+export type { SkyhubBrand, SkyhubCategory, SkyhubLists, SkyhubProduct, SkyhubStatus, SkyhubVariation } from './products.js';
 export { DEFAULT_SKYHUB_BRANDS, DEFAULT_SKYHUB_CATEGORIES } from './products.js';
 
 export interface FakeSkyhubOptions {

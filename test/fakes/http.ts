@@ -120,14 +120,17 @@ export function isObject(value: unknown): value is Record<string, unknown> {
 /** Classic token bucket: `perSecond` tokens a second, at most `burst` saved up. */
 export class TokenBucket {
   #tokens: number;
-  #last = performance.now();
+  #last: number;
 
+  /** `start` is the clock reading the bucket is full at (pass it when `take()` is fed another clock). */
   constructor(
     readonly perSecond: number,
     readonly burst = perSecond,
+    start = performance.now(),
   ) {
     if (!(perSecond > 0) || !(burst >= 1)) throw new RangeError('TokenBucket needs perSecond > 0 and burst >= 1');
     this.#tokens = burst;
+    this.#last = start;
   }
 
   /** Takes a token: returns 0 when granted, else the milliseconds until one will be available. */
@@ -235,4 +238,74 @@ export function slugify(text: string): string {
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-|-$/g, '');
+}
+
+/** Fixed-window limiter: at most `limit` requests per window of `windowMs` (windows start at the first request after
+ * the previous one ended). For APIs that document "N per second/minute, then wait for the next window" (SkyHub,
+ * Netshoes plans), which a token bucket would model as a smoother limit than the real one. */
+export class WindowLimiter {
+  #windowStart = Number.NEGATIVE_INFINITY;
+  #used = 0;
+
+  constructor(
+    readonly limit: number,
+    readonly windowMs: number,
+  ) {
+    if (!(limit >= 1) || !(windowMs > 0)) throw new RangeError('WindowLimiter needs limit >= 1 and windowMs > 0');
+  }
+
+  /** Counts a request: 0 when allowed, else the milliseconds until the current window ends. */
+  take(now = performance.now()): number {
+    if (now >= this.#windowStart + this.windowMs) {
+      this.#windowStart = now;
+      this.#used = 0;
+    }
+    if (this.#used < this.limit) {
+      this.#used++;
+      return 0;
+    }
+    return this.#windowStart + this.windowMs - now;
+  }
+}
+
+/** The most requests seen within any 1-second and any 60-second span, for the `maxObservedPer…` counters. */
+export class RequestRates {
+  readonly #second: number[] = [];
+  readonly #minute: number[] = [];
+  maxPerSecond = 0;
+  maxPerMinute = 0;
+
+  record(now = performance.now()): void {
+    this.maxPerSecond = Math.max(this.maxPerSecond, RequestRates.#push(this.#second, now, 1000));
+    this.maxPerMinute = Math.max(this.maxPerMinute, RequestRates.#push(this.#minute, now, 60_000));
+  }
+
+  reset(): void {
+    this.#second.length = 0;
+    this.#minute.length = 0;
+    this.maxPerSecond = this.maxPerMinute = 0;
+  }
+
+  static #push(times: number[], now: number, spanMs: number): number {
+    times.push(now);
+    while (times[0]! <= now - spanMs) times.shift();
+    return times.length;
+  }
+}
+
+/** GTIN-8/12/13/14 (EAN, UPC, ISBN-13) with a correct check digit: weights 3,1,3,… from the right, excluding the
+ * check digit. */
+export function isValidGtin(code: string): boolean {
+  if (!/^(\d{8}|\d{12,14})$/.test(code)) return false;
+  const digits = [...code].map(Number);
+  const check = digits.pop()!;
+  const sum = digits.reverse().reduce((acc, d, i) => acc + d * (i % 2 === 0 ? 3 : 1), 0);
+  return (10 - (sum % 10)) % 10 === check;
+}
+
+/** ISBN-10 with a correct mod-11 check character (0-9 or X). */
+export function isValidIsbn10(code: string): boolean {
+  if (!/^\d{9}[\dX]$/.test(code)) return false;
+  const sum = [...code].reduce((acc, ch, i) => acc + (ch === 'X' ? 10 : Number(ch)) * (10 - i), 0);
+  return sum % 11 === 0;
 }

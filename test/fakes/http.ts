@@ -395,3 +395,19 @@ export class WindowLimit {
     this.#times.length = 0;
   }
 }
+
+/** Parses a `multipart/form-data` body with the WHATWG FormData parser built into Node (undici), so no multipart
+ * library is needed; anything else is a 400 (or 415 when the content type is not multipart). */
+export async function readMultipart(req: IncomingMessage, limit = DEFAULT_BODY_LIMIT): Promise<FormData> {
+  const contentType = req.headers['content-type'] ?? '';
+  if (!/^multipart\/form-data\s*;\s*boundary=/i.test(contentType)) {
+    await readBuffer(req, limit).catch(() => undefined);
+    throw new HttpError(415, `Expected a multipart/form-data body (got content type "${contentType || 'none'}")`);
+  }
+  const body = await readBuffer(req, limit);
+  try {
+    return await new Response(body, { headers: { 'content-type': contentType } }).formData();
+  } catch {
+    throw new HttpError(400, 'Malformed multipart/form-data body');
+  }
+}

@@ -281,6 +281,20 @@ describe('FakeAmazon Feeds: JSON_LISTINGS_FEED lifecycle', () => {
     expect(amazon.counters).toMatchObject({ feedsCreated: 1, feedsDone: 1, feedMessagesProcessed: 5, feedMessagesInvalid: 2 });
   });
 
+  it('counts an offer message when its feed is received before the feed creating the product has finished', async () => {
+    const amazon = await start();
+    const token = amazon.issueAccessToken();
+    await submitFeed(amazon, token, feedDoc(amazon, [{ messageId: 1, sku: 'N', operationType: 'UPDATE', productType: 'SHOES', attributes: attributes() }]));
+    const stock = { messageId: 1, sku: 'N', operationType: 'PATCH', productType: 'SHOES', patches: [{ op: 'replace', path: '/attributes/fulfillment_availability', value: [{ fulfillment_channel_code: 'DEFAULT', quantity: 1 }] }] };
+    const early = await submitFeed(amazon, token, feedDoc(amazon, [stock]));
+    expect(amazon.offersBeforeCatalogued).toEqual([{ sku: 'N', via: 'feed PATCH', at: expect.any(String) }]);
+    amazon.clock.advance(180_000);
+    // Amazon processes the feeds in order, so the early one still applies; the fake has recorded that it came too early.
+    expect(amazon.getFeed(early)!.report!.summary.messagesAccepted).toBe(1);
+    await submitFeed(amazon, token, feedDoc(amazon, [stock]));
+    expect(amazon.counters.offersBeforeCatalogued).toBe(1);
+  });
+
   it("processes Amazon's own example feed, and its report example validates like the fake's reports", async () => {
     const amazon = await start({ sellerId: 'AXXXXXXXXXXXX', marketplaceIds: ['ATVPDKIKX0DER'] });
     const token = amazon.issueAccessToken();

@@ -236,6 +236,17 @@ describe('FakeMirakl offers (OF01 / OF02 / OF03 / OF24 / OF21)', () => {
     expect(m.counters.offersBeforeCatalogued).toBe(2);
   });
 
+  it('counts an offer received while its product import is still SENT, even if the product is catalogued before the offer is processed', async () => {
+    const m = await start();
+    await upload(m, '/api/products/imports', csv([PRODUCT_HEADER, productRow('P1', EAN_A)]));
+    m.clock.advance(290_000); // SENT; the product is catalogued at 300 s
+    const res = await upload(m, '/api/offers/imports', csv([OFFER_HEADER, ['O1', 'P1', 'SHOP_SKU', '10', '1', '11', '']]));
+    expect(m.offersBeforeCatalogued).toEqual([{ shopSku: 'O1', productId: 'P1', productIdType: 'SHOP_SKU', via: 'OF01', importId: res.body.import_id, at: expect.any(String) }]);
+    m.clock.advance(60_000);
+    expect(m.getOffer('O1')).toMatchObject({ productSku: 'P1', quantity: 1 }); // Mirakl would take it: processed after the product
+    expect(m.counters.offersBeforeCatalogued).toBe(1);
+  });
+
   it('OF24 resets every field left out: a plugin that forgets quantity or description is caught', async () => {
     const m = await start({ minIntervals: { OF24: false } });
     m.seedProduct({ sku: 'P1', name: 'x', ean: EAN_A });

@@ -23,7 +23,7 @@ import {
   TokenBucket,
   WindowLimit,
 } from '../http.js';
-import { type FeedMessage, type ProcessingReport, processFeedDocument } from './feeds.js';
+import { type FeedMessage, MAX_FEED_BYTES, type ProcessingReport, processFeedDocument } from './feeds.js';
 import {
   type AmazonIssue,
   applyPatches,
@@ -525,8 +525,9 @@ export class FakeAmazon {
     this.offersBeforeCatalogued.push({ sku, via, at: this.clock.date().toISOString() });
   }
 
-  /** Issues of a create/full replace (PUT, feed UPDATE). Records an offer sent before its product when it is one. */
-  #validatePut(sku: string, productType: unknown, requirements: unknown, attributes: unknown, marketplaceIds: readonly string[], via: string): AmazonIssue[] {
+  /** Issues of a create/full replace (PUT, feed UPDATE). With `via` (an API call, checked as it is received), records an
+   * offer sent before its product; feed messages were recorded when the feed was created (`#recordEarlyOffers`). */
+  #validatePut(sku: string, productType: unknown, requirements: unknown, attributes: unknown, marketplaceIds: readonly string[], via?: string): AmazonIssue[] {
     const issues: AmazonIssue[] = [];
     if (typeof productType !== 'string' || productType.trim() === '') {
       issues.push(issue(ISSUE.badProductType, '"productType" is required: the Amazon product type of the listing, e.g. "SHOES".', [], ['INVALID_ATTRIBUTE']));
@@ -542,7 +543,7 @@ export class FakeAmazon {
     if (req === 'LISTING_OFFER_ONLY') {
       if (!existing && attributes.merchant_suggested_asin === undefined) {
         issues.push(issue(ISSUE.notFound, `SKU ${sku} is not in the Amazon catalog yet: an offer-only submission needs the product catalogued first (or merchant_suggested_asin).`, [], ['MISSING_ATTRIBUTE']));
-        this.#recordOfferBeforeCatalogue(sku, via);
+        if (via) this.#recordOfferBeforeCatalogue(sku, via);
       }
     } else if (typeof productType === 'string') {
       issues.push(...missingRequired(attributes, this.#requiredFor(productType)));
@@ -550,8 +551,8 @@ export class FakeAmazon {
     return issues;
   }
 
-  /** Issues of a PATCH (API or feed). Records an offer sent before its product when it is one. */
-  #validatePatch(sku: string, productType: unknown, patches: unknown, marketplaceIds: readonly string[], via: string): { issues: AmazonIssue[]; ops: PatchOperation[] } {
+  /** Issues of a PATCH (API or feed). With `via`, records an offer sent before its product (see `#validatePut`). */
+  #validatePatch(sku: string, productType: unknown, patches: unknown, marketplaceIds: readonly string[], via?: string): { issues: AmazonIssue[]; ops: PatchOperation[] } {
     const { issues, ops } = validatePatches(patches, { marketplaceIds, required: [] });
     if (typeof productType !== 'string' || productType.trim() === '') {
       issues.unshift(issue(ISSUE.badProductType, '"productType" is required: the Amazon product type of the listing, e.g. "SHOES".', [], ['INVALID_ATTRIBUTE']));
@@ -560,7 +561,7 @@ export class FakeAmazon {
     if (!existing) {
       const targets = Array.isArray(patches) ? patches.map((p: unknown) => (isObject(p) ? patchTarget(p.path) : undefined)).filter((t): t is string => t !== undefined) : [];
       issues.unshift(issue(ISSUE.notFound, `SKU ${sku} does not exist for seller ${this.sellerId}: create the listing (PUT, or an UPDATE feed message) and wait until it is catalogued before patching it.`, [], []));
-      if (touchesOffer(targets)) this.#recordOfferBeforeCatalogue(sku, via);
+      if (via && touchesOffer(targets)) this.#recordOfferBeforeCatalogue(sku, via);
     } else if (typeof productType === 'string' && existing.productType !== productType) {
       issues.push(issue(ISSUE.badProductType, `SKU ${sku} is catalogued as product type ${existing.productType}, not ${productType}.`, [], ['INVALID_ATTRIBUTE']));
     }
@@ -761,6 +762,7 @@ export class FakeAmazon {
     };
     this.#feeds.set(feedId, feed);
     this.counters.feedsCreated++;
+    this.#recordEarlyOffers(doc);
     const startAt = now + this.#delays.feedInQueueMs;
     this.clock.schedule(startAt, (at) => {
       if (feed.processingStatus !== 'IN_QUEUE') return; // cancelled
@@ -769,6 +771,39 @@ export class FakeAmazon {
       this.clock.schedule(at + this.#delays.feedInProgressMs, (end) => this.#finishFeed(feed, end));
     });
     sendJson(res, 202, { feedId });
+  }
+
+  /** When a feed is submitted, records each price/stock message for a SKU that is not catalogued then (nor created by an
+   * earlier message of the same feed). Processing rejects them later; a document that will be FATAL records nothing. */
+  #recordEarlyOffers(doc: FeedDocument): void {
+    if (!doc.content || doc.content.length >= MAX_FEED_BYTES) return;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(doc.content.toString('utf8'));
+    } catch {
+      return;
+    }
+    if (!amazonSchemas().feed(parsed)) return;
+    const created = new Set<string>();
+    const deleted = new Set<string>();
+    for (const m of (parsed as { messages: FeedMessage[] }).messages) {
+      const catalogued = (this.#listings.has(m.sku) && !deleted.has(m.sku)) || created.has(m.sku);
+      if (m.operationType === 'UPDATE') {
+        if (m.requirements !== 'LISTING_OFFER_ONLY') {
+          created.add(m.sku);
+          deleted.delete(m.sku);
+        }
+        else if (!catalogued && m.attributes?.merchant_suggested_asin === undefined) this.#recordOfferBeforeCatalogue(m.sku, 'feed UPDATE (LISTING_OFFER_ONLY)');
+      } else if (m.operationType === 'PARTIAL_UPDATE') {
+        if (!catalogued && touchesOffer(Object.keys(m.attributes ?? {}))) this.#recordOfferBeforeCatalogue(m.sku, 'feed PARTIAL_UPDATE');
+      } else if (m.operationType === 'PATCH') {
+        const targets = (m.patches ?? []).map((p) => (isObject(p) ? patchTarget(p.path) : undefined)).filter((t): t is string => t !== undefined);
+        if (!catalogued && touchesOffer(targets)) this.#recordOfferBeforeCatalogue(m.sku, 'feed PATCH');
+      } else {
+        created.delete(m.sku);
+        deleted.add(m.sku);
+      }
+    }
   }
 
   #finishFeed(feed: FakeAmazonFeed, at: number): void {
@@ -820,7 +855,7 @@ export class FakeAmazon {
     const now = this.clock.now();
     switch (m.operationType) {
       case 'UPDATE': {
-        const issues = this.#validatePut(m.sku, m.productType, m.requirements, m.attributes, marketplaceIds, 'feed UPDATE (LISTING_OFFER_ONLY)');
+        const issues = this.#validatePut(m.sku, m.productType, m.requirements, m.attributes, marketplaceIds);
         if (!issues.some((i) => i.severity === 'ERROR')) {
           this.#store(m.sku, m.productType!, m.requirements ?? 'LISTING', structuredClone(m.attributes) as Record<string, AttributeValues>, now);
         }
@@ -829,12 +864,12 @@ export class FakeAmazon {
       case 'PARTIAL_UPDATE': {
         // Documented as equivalent to PATCH with "replace" of each attribute given.
         const patches = Object.entries(m.attributes ?? {}).map(([name, value]) => ({ op: 'replace', path: `/attributes/${name}`, value }));
-        const { issues, ops } = this.#validatePatch(m.sku, m.productType, patches, marketplaceIds, 'feed PARTIAL_UPDATE');
+        const { issues, ops } = this.#validatePatch(m.sku, m.productType, patches, marketplaceIds);
         if (!issues.some((i) => i.severity === 'ERROR')) this.#patchStored(m.sku, ops, now);
         return issues;
       }
       case 'PATCH': {
-        const { issues, ops } = this.#validatePatch(m.sku, m.productType, m.patches, marketplaceIds, 'feed PATCH');
+        const { issues, ops } = this.#validatePatch(m.sku, m.productType, m.patches, marketplaceIds);
         if (!issues.some((i) => i.severity === 'ERROR')) this.#patchStored(m.sku, ops, now);
         return issues;
       }

@@ -545,6 +545,7 @@ export class FakeMirakl {
     try {
       imp.table = parseCsv(text);
       if (!imp.table.columns.includes('sku')) imp.parseError = 'The file has no "sku" column';
+      else this.#recordEarlyOffers(imp, imp.table.rows.map((r) => lineFromCsv(r.line, r.values)));
     } catch (err) {
       imp.parseError = `The file is not a valid CSV (";"-separated, with a header row): ${(err as Error).message}`;
     }
@@ -563,8 +564,22 @@ export class FakeMirakl {
     this.#checkFrequency('OF24');
     const imp = this.#newOfferImport('OF24', 'NORMAL');
     imp.lines = (offers as Record<string, unknown>[]).map((o, i) => lineFromJson(i, o));
+    this.#recordEarlyOffers(imp, imp.lines);
     this.counters.offerUpdates++;
     sendJson(res, 201, { import_id: imp.id });
+  }
+
+  /** As an import is received: records each offer line whose product is not catalogued at that moment. (Processing,
+   * later, refuses the lines whose product is still not catalogued then.) */
+  #recordEarlyOffers(imp: OfferImport, lines: readonly OfferLine[]): void {
+    const at = this.clock.date().toISOString();
+    for (const line of lines) {
+      const { productId, productIdType, updateDelete } = line.fields;
+      if (updateDelete?.toLowerCase() === 'delete' || productId === undefined || (productIdType !== 'SHOP_SKU' && productIdType !== 'EAN')) continue;
+      if (this.#resolveProduct(productIdType, productId)?.status === 'catalogued') continue;
+      this.counters.offersBeforeCatalogued++;
+      this.offersBeforeCatalogued.push({ shopSku: line.sku, productId, productIdType, via: imp.origin, importId: imp.id, at });
+    }
   }
 
   #resolveProduct(type: string, id: string): FakeMiraklProduct | undefined {
@@ -582,6 +597,7 @@ export class FakeMirakl {
     }
     const when = new Date(at).toISOString();
     const lines = imp.lines ?? imp.table!.rows.map((r) => lineFromCsv(r.line, r.values));
+
     const csv = imp.origin === 'OF01';
     const names = csv
       ? { price: 'price', quantity: 'quantity', state: 'state', discountPrice: 'discount-price', productId: 'product-id', productIdType: 'product-id-type', updateDelete: 'update-delete' }
@@ -624,8 +640,6 @@ export class FakeMirakl {
         if (ref && product?.status !== 'catalogued') {
           const why = product?.status === 'rejected' ? `was rejected by the operator (${product.rejectionReason ?? 'no reason given'})` : 'does not exist in the catalog (yet)';
           problems.push(`The product ${ref.productIdType}|${ref.productId} ${why}: offers are accepted only for catalogued products`);
-          this.counters.offersBeforeCatalogued++;
-          this.offersBeforeCatalogued.push({ shopSku: line.sku, ...ref, via: imp.origin, importId: imp.id, at: when });
         } else if (ref && product) {
           const built = buildOffer(line, {
             mode: imp.mode,

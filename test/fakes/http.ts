@@ -240,7 +240,7 @@ export function slugify(text: string): string {
     .replace(/^-|-$/g, '');
 }
 
-/** Fixed-window limiter: at most `limit` requests per window of `windowMs` (windows start at the first request after
+/** Fixed-window limiter (see `WindowLimit` for the sliding one): at most `limit` requests per window of `windowMs` (windows start at the first request after
  * the previous one ended). For APIs that document "N per second/minute, then wait for the next window" (SkyHub,
  * Netshoes plans), which a token bucket would model as a smoother limit than the real one. */
 export class WindowLimiter {
@@ -308,4 +308,177 @@ export function isValidIsbn10(code: string): boolean {
   if (!/^\d{9}[\dX]$/.test(code)) return false;
   const sum = [...code].reduce((acc, ch, i) => acc + (ch === 'X' ? 10 : Number(ch)) * (10 - i), 0);
   return sum % 11 === 0;
+/** Reads the whole body as bytes (uploads, multipart); past `limit` bytes the rest is drained and the request fails
+ * with 413, as `readBody` does. */
+export async function readBuffer(req: IncomingMessage, limit = DEFAULT_BODY_LIMIT): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size <= limit) chunks.push(chunk);
+  }
+  if (size > limit) throw new HttpError(413, `Request body larger than ${limit} bytes`);
+  return Buffer.concat(chunks);
+}
+
+/** A non-JSON answer (CSV reports, XML, S3-style errors). */
+export function sendText(res: ServerResponse, status: number, body: string | Buffer, contentType: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': contentType, ...headers });
+  res.end(body);
+}
+
+export interface FakeClockOptions {
+  /** Marketplace milliseconds that pass per real millisecond: 1 = real time (default), 60 = one marketplace minute per
+   * real second, 0 = frozen (only `advance()` moves it, so a test needs no sleeps at all). */
+  timeScale?: number;
+  /** Marketplace time when the clock is created; default: the real time then. */
+  startAt?: Date | number;
+}
+
+interface ScheduledEvent {
+  at: number;
+  seq: number;
+  run: (at: number) => void;
+}
+
+/**
+ * The marketplace's own clock: lifecycles (queued → processing → done), import-frequency windows, token expiry and
+ * rate limits of a fake all run on it, so a test or a benchmark can scale a marketplace minute down to a real second
+ * (or freeze time and `advance()` it) while each plugin's manifest keeps the marketplace's true limits.
+ *
+ * Transitions are scheduled events that run lazily, in time order, whenever the fake is touched (`settle()`): each
+ * request and each test helper settles first, so nothing depends on timers firing and every run is deterministic.
+ */
+export class FakeClock {
+  readonly timeScale: number;
+  readonly #realStart = performance.now();
+  readonly #start: number;
+  #advancedMs = 0;
+  #seq = 0;
+  #settling = false;
+  readonly #events: ScheduledEvent[] = [];
+
+  constructor(opts: FakeClockOptions = {}) {
+    const scale = opts.timeScale ?? 1;
+    if (!(Number.isFinite(scale) && scale >= 0)) throw new RangeError(`FakeClock timeScale must be a number >= 0 (got ${scale})`);
+    this.timeScale = scale;
+    this.#start = opts.startAt === undefined ? Date.now() : new Date(opts.startAt).getTime();
+  }
+
+  /** Marketplace time, ms since the epoch. */
+  now(): number {
+    return this.#start + (performance.now() - this.#realStart) * this.timeScale + this.#advancedMs;
+  }
+
+  date(): Date {
+    return new Date(this.now());
+  }
+
+  /** Moves marketplace time forward by `ms` and runs every transition that became due. */
+  advance(ms: number): void {
+    if (!(Number.isFinite(ms) && ms >= 0)) throw new RangeError(`FakeClock.advance needs ms >= 0 (got ${ms})`);
+    this.#advancedMs += ms;
+    this.settle();
+  }
+
+  /** Runs `run(at)` once marketplace time reaches `at` (at the next `settle()` after that). */
+  schedule(at: number, run: (at: number) => void): void {
+    this.#events.push({ at, seq: this.#seq++, run });
+  }
+
+  /** `schedule()` relative to now. */
+  after(delayMs: number, run: (at: number) => void): number {
+    const at = this.now() + Math.max(0, delayMs);
+    this.schedule(at, run);
+    return at;
+  }
+
+  /** Runs every due event in time order (events scheduled by a running event run too, if due); returns how many ran. */
+  settle(): number {
+    if (this.#settling) return 0; // an event touching the fake must not re-enter
+    this.#settling = true;
+    let ran = 0;
+    try {
+      for (;;) {
+        const now = this.now();
+        let next = -1;
+        for (let i = 0; i < this.#events.length; i++) {
+          const e = this.#events[i]!;
+          if (e.at <= now && (next < 0 || e.at < this.#events[next]!.at || (e.at === this.#events[next]!.at && e.seq < this.#events[next]!.seq))) next = i;
+        }
+        if (next < 0) return ran;
+        const [event] = this.#events.splice(next, 1);
+        event!.run(event!.at);
+        ran++;
+      }
+    } finally {
+      this.#settling = false;
+    }
+  }
+
+  /** Events not yet due. */
+  get pendingEvents(): number {
+    return this.#events.length;
+  }
+
+  /** The real milliseconds a marketplace duration takes at this scale (Infinity when frozen). */
+  realMs(marketplaceMs: number): number {
+    return this.timeScale === 0 ? Infinity : marketplaceMs / this.timeScale;
+  }
+
+  /** Retry-After for a wait of `marketplaceMs`: whole real seconds (at least 1); marketplace seconds when frozen, since
+   * the test drives time itself then. */
+  retryAfterSeconds(marketplaceMs: number): number {
+    return retryAfterSeconds(this.timeScale === 0 ? marketplaceMs : this.realMs(marketplaceMs));
+  }
+
+  /** The scale, for printing with every figure measured against a fake. */
+  describe(): string {
+    if (this.timeScale === 0) return 'timeScale=0 (frozen: marketplace time moves only with advance())';
+    const realSecondsPerMinute = 60 / this.timeScale;
+    return `timeScale=${this.timeScale} (1 marketplace minute = ${Number(realSecondsPerMinute.toPrecision(4))} real s)`;
+  }
+}
+
+/** At most `max` events within any `windowMs` (a sliding log), e.g. "5 feed submissions per 5 minutes" or "one import
+ * a minute". Times are the caller's clock (a FakeClock's marketplace time). */
+export class WindowLimit {
+  readonly #times: number[] = [];
+
+  constructor(
+    readonly max: number,
+    readonly windowMs: number,
+  ) {
+    if (!(max >= 1 && windowMs > 0)) throw new RangeError('WindowLimit needs max >= 1 and windowMs > 0');
+  }
+
+  /** Records an event at `now` and returns 0 when allowed; otherwise records nothing and returns the ms until one is. */
+  take(now: number): number {
+    while (this.#times.length > 0 && this.#times[0]! <= now - this.windowMs) this.#times.shift();
+    if (this.#times.length < this.max) {
+      this.#times.push(now);
+      return 0;
+    }
+    return this.#times[0]! + this.windowMs - now;
+  }
+
+  reset(): void {
+    this.#times.length = 0;
+  }
+}
+
+/** Parses a `multipart/form-data` body with the WHATWG FormData parser built into Node (undici), so no multipart
+ * library is needed; anything else is a 400 (or 415 when the content type is not multipart). */
+export async function readMultipart(req: IncomingMessage, limit = DEFAULT_BODY_LIMIT): Promise<FormData> {
+  const contentType = req.headers['content-type'] ?? '';
+  if (!/^multipart\/form-data\s*;\s*boundary=/i.test(contentType)) {
+    await readBuffer(req, limit).catch(() => undefined);
+    throw new HttpError(415, `Expected a multipart/form-data body (got content type "${contentType || 'none'}")`);
+  }
+  const body = await readBuffer(req, limit);
+  try {
+    return await new Response(body, { headers: { 'content-type': contentType } }).formData();
+  } catch {
+    throw new HttpError(400, 'Malformed multipart/form-data body');
+  }
 }

@@ -308,6 +308,8 @@ export function isValidIsbn10(code: string): boolean {
   if (!/^\d{9}[\dX]$/.test(code)) return false;
   const sum = [...code].reduce((acc, ch, i) => acc + (ch === 'X' ? 10 : Number(ch)) * (10 - i), 0);
   return sum % 11 === 0;
+}
+
 /** Reads the whole body as bytes (uploads, multipart); past `limit` bytes the rest is drained and the request fails
  * with 413, as `readBody` does. */
 export async function readBuffer(req: IncomingMessage, limit = DEFAULT_BODY_LIMIT): Promise<Buffer> {

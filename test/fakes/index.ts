@@ -66,6 +66,7 @@ export {
   VIA_SITES,
 } from './casasbahia/index.js';
 export { isValidGtin } from './http.js';
+export {
   FakeAmazon,
   type FakeAmazonOptions,
   type FakeAmazonListing,

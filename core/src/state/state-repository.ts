@@ -15,7 +15,7 @@ export interface StateUpdate {
   skuId: string;
   status: SkuStatus;
   requestId?: string;
-  /** Replaces the fix list (empty when absent). */
+  /** Replaces the seller's fix list; absent keeps it (a deactivation still shows why the SKU was withdrawn). */
   fixes?: Fix[];
   desired?: {
     payload: Record<string, unknown>;
@@ -116,45 +116,11 @@ export class StateRepository {
     }));
     await this.db.transaction(async (tx) => {
       const sources = await this.sourcesForLogs(tx, unique);
-      await tx.query(
-        `insert into sku_state as s (store, marketplace, sku_id, status, request_id, fixes, desired_payload, desired_hash,
-                                     desired_operation, desired_offer, desired_source, delivered_hash, last_request,
-                                     last_response, marketplace_id, vtex_category_id, attempts, last_attempt_at, updated_at)
-         select store, marketplace, sku_id, status, request_id, fixes, desired_payload, desired_hash,
-                coalesce(desired_operation, 'upsert'), desired_offer, desired_source, delivered_hash, last_request,
-                last_response, marketplace_id, vtex_category_id,
-                attempts, case when attempts > 0 then now() end, now()
-         from jsonb_to_recordset($1::jsonb) as r(store text, marketplace text, sku_id text, status text, request_id text,
-                fixes jsonb, desired_payload jsonb, desired_hash text, desired_operation text, desired_offer jsonb,
-                desired_source jsonb, delivered_hash text, last_request jsonb, last_response jsonb, marketplace_id text,
-                vtex_category_id text, attempts int)
-         on conflict (store, marketplace, sku_id) do update set
-           status          = excluded.status,
-           request_id      = coalesce(excluded.request_id, s.request_id),
-           fixes           = excluded.fixes,
-           desired_payload = coalesce(excluded.desired_payload, s.desired_payload),
-           desired_hash    = coalesce(excluded.desired_hash, s.desired_hash),
-           desired_operation = case when excluded.desired_hash is not null then excluded.desired_operation else s.desired_operation end,
-           desired_offer   = coalesce(excluded.desired_offer, s.desired_offer),
-           desired_source  = coalesce(excluded.desired_source, s.desired_source),
-           -- what the marketplace confirmed: the desired operation (and, for an upsert, the payload) it was sent
-           delivered_operation = case when excluded.delivered_hash is not null and excluded.delivered_hash = s.desired_hash
-                                      then s.desired_operation else s.delivered_operation end,
-           delivered_payload = case when excluded.delivered_hash is not null and excluded.delivered_hash = s.desired_hash
-                                         and s.desired_operation = 'upsert'
-                                    then s.desired_payload else s.delivered_payload end,
-           delivered_hash  = coalesce(excluded.delivered_hash, s.delivered_hash),
-           last_request    = coalesce(excluded.last_request, s.last_request),
-           last_response   = coalesce(excluded.last_response, s.last_response),
-           marketplace_id  = coalesce(excluded.marketplace_id, s.marketplace_id),
-           vtex_category_id = coalesce(excluded.vtex_category_id, s.vtex_category_id),
-           -- attempts count deliveries of the current desired payload: a new payload starts over
-           attempts        = excluded.attempts + case when excluded.desired_hash is not null
-                               and excluded.desired_hash is distinct from s.desired_hash then 0 else s.attempts end,
-           last_attempt_at = coalesce(excluded.last_attempt_at, s.last_attempt_at),
-           updated_at      = now()`,
-        [JSON.stringify(rows)],
-      );
+      // Two statements, because ON CONFLICT cannot tell "no fix list given" from "an empty one" per row.
+      const given = rows.filter((_r, i) => unique[i].fixes !== undefined);
+      const kept = rows.filter((_r, i) => unique[i].fixes === undefined);
+      if (given.length) await this.upsert(tx, given, 'excluded.fixes');
+      if (kept.length) await this.upsert(tx, kept, 's.fixes');
       const removed = unique.filter((u) => u.removeMapping);
       if (removed.length) {
         // The item is gone from the marketplace: forget its id on both sides, so it is published anew if it comes back.
@@ -176,6 +142,48 @@ export class StateRepository {
       });
       await this.oplog.write(logs, tx);
     });
+  }
+
+  private async upsert(tx: Queryable, rows: Record<string, unknown>[], fixes: 'excluded.fixes' | 's.fixes') {
+    await tx.query(
+      `insert into sku_state as s (store, marketplace, sku_id, status, request_id, fixes, desired_payload, desired_hash,
+                                   desired_operation, desired_offer, desired_source, delivered_hash, last_request,
+                                   last_response, marketplace_id, vtex_category_id, attempts, last_attempt_at, updated_at)
+       select store, marketplace, sku_id, status, request_id, fixes, desired_payload, desired_hash,
+              coalesce(desired_operation, 'upsert'), desired_offer, desired_source, delivered_hash, last_request,
+              last_response, marketplace_id, vtex_category_id,
+              attempts, case when attempts > 0 then now() end, now()
+       from jsonb_to_recordset($1::jsonb) as r(store text, marketplace text, sku_id text, status text, request_id text,
+              fixes jsonb, desired_payload jsonb, desired_hash text, desired_operation text, desired_offer jsonb,
+              desired_source jsonb, delivered_hash text, last_request jsonb, last_response jsonb, marketplace_id text,
+              vtex_category_id text, attempts int)
+       on conflict (store, marketplace, sku_id) do update set
+         status          = excluded.status,
+         request_id      = coalesce(excluded.request_id, s.request_id),
+         fixes           = ${fixes},
+         desired_payload = coalesce(excluded.desired_payload, s.desired_payload),
+         desired_hash    = coalesce(excluded.desired_hash, s.desired_hash),
+         desired_operation = case when excluded.desired_hash is not null then excluded.desired_operation else s.desired_operation end,
+         desired_offer   = coalesce(excluded.desired_offer, s.desired_offer),
+         desired_source  = coalesce(excluded.desired_source, s.desired_source),
+         -- what the marketplace confirmed: the desired operation (and, for an upsert, the payload) it was sent
+         delivered_operation = case when excluded.delivered_hash is not null and excluded.delivered_hash = s.desired_hash
+                                    then s.desired_operation else s.delivered_operation end,
+         delivered_payload = case when excluded.delivered_hash is not null and excluded.delivered_hash = s.desired_hash
+                                       and s.desired_operation = 'upsert'
+                                  then s.desired_payload else s.delivered_payload end,
+         delivered_hash  = coalesce(excluded.delivered_hash, s.delivered_hash),
+         last_request    = coalesce(excluded.last_request, s.last_request),
+         last_response   = coalesce(excluded.last_response, s.last_response),
+         marketplace_id  = coalesce(excluded.marketplace_id, s.marketplace_id),
+         vtex_category_id = coalesce(excluded.vtex_category_id, s.vtex_category_id),
+         -- attempts count deliveries of the current desired payload: a new payload starts over
+         attempts        = excluded.attempts + case when excluded.desired_hash is not null
+                             and excluded.desired_hash is distinct from s.desired_hash then 0 else s.attempts end,
+         last_attempt_at = coalesce(excluded.last_attempt_at, s.last_attempt_at),
+         updated_at      = now()`,
+      [JSON.stringify(rows)],
+    );
   }
 
   /** The stored ContentSource of the rows a delivery outcome is about (written by marketplace-sync). */

@@ -60,14 +60,15 @@ export function deliveryLog(update: StateUpdate, source: unknown): OperationLogE
   } else if (update.status === 'failed') {
     code = 'E3';
     status = 'Error';
-    message = `${mp} rejected SKU ${update.skuId}: ${response.message ?? 'no reason given'}. Correct it in VTEX; it is sent again on its next change.`;
+    message = `SKU ${update.skuId}: ${response.message ?? `${mp} rejected the data`}. Correct it in VTEX; it is sent again on its next change.`;
   } else {
     code = 'E2';
     const dead = update.status === 'dead';
     status = dead ? 'Error' : 'Pending';
+    const reason = response.message ?? `${mp} did not answer`;
     message = dead
-      ? `${mp} stayed unavailable for SKU ${update.skuId} through every retry (${response.message ?? 'no answer'}); parked in the dead-letter queue.`
-      : `${mp} is unavailable for SKU ${update.skuId} (${response.message ?? 'no answer'}); retrying with backoff.`;
+      ? `SKU ${update.skuId}: ${reason}; still failing after every retry, parked in the dead-letter queue.`
+      : `SKU ${update.skuId}: ${reason}; retrying with backoff.`;
   }
   return {
     store: update.store,

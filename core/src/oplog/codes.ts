@@ -25,7 +25,6 @@ export const Operations = {
   offerUpdate: 'Offer update',
   offerDeactivation: 'Offer deactivation',
   offerDeletion: 'Offer deletion',
-  validation: 'Validation',
 } as const;
 
 export const direction = (marketplace: string) => `VTEX to ${marketplace}`;

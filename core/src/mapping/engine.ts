@@ -71,6 +71,11 @@ export class CompiledMapping {
     this.pluginOps = [...new Set(rows.flatMap((r) => r.steps.filter((s) => !s.core).map((s) => s.step.op)))];
   }
 
+  /** Targets of the rows whose source lies in `area` (`offer`: the price and stock fields). */
+  targetsFrom(area: string): string[] {
+    return this.rows.filter((r) => r.row.source && within(r.row.source, area)).map((r) => r.row.target);
+  }
+
   /** The row that fills `target` (exactly, or the row of a parent path). */
   rowFor(target: string): FieldMappingRow | undefined {
     const t = target.split('.');

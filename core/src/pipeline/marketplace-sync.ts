@@ -6,6 +6,7 @@ import { TOKENS } from '../di/tokens.js';
 import { Errors, isConnectorError } from '../errors/errors.js';
 import type { Logger } from '../logging/logger.js';
 import type { MappingItem } from '../mapping/engine.js';
+import { getPath, setPath } from '../mapping/paths.js';
 import type { MarketplaceSpec, MarketplaceSpecs } from '../mapping/marketplace-specs.js';
 import type { MappingResult } from '../mapping/types.js';
 import { direction, Operations, type OutcomeCode } from '../oplog/codes.js';
@@ -273,6 +274,23 @@ export class MarketplaceSyncStage {
         }),
       };
     }
+    // Published, and the catalog data now breaks a rule (or lost its category mapping): the listing
+    // keeps its catalog data until the seller fixes it, but price and stock keep flowing — a stale
+    // stock on a live listing oversells.
+    if ((problems.length || e.categoryFix) && published && state?.delivered_payload) {
+      const offerOnly = offerUpdate(spec, state.delivered_payload, mapped);
+      if (offerOnly) {
+        const code = problems.length ? 'E1' : 'E4';
+        const hash = hashPayload(offerOnly);
+        const log = this.entry(store, spec, skuId, requestId, code, operation, {
+          source,
+          translated: mapped.payload,
+          message: `${all.length} problem${all.length === 1 ? '' : 's'} to fix before the catalog changes of SKU ${skuId} reach ${spec.displayName}; its price and stock are still sent. ${numbered(all)}`,
+        });
+        if (state.delivered_hash === hash && state.delivered_operation === 'upsert') return { ...base, status: 'synced', fixes: all, log };
+        return { ...base, status: 'pending', fixes: all, desired: { payload: offerOnly, hash, offer: e.policy?.offer, source }, log };
+      }
+    }
     if (problems.length) {
       return {
         ...base,
@@ -371,6 +389,23 @@ export class MarketplaceSyncStage {
       businessMessage: content.message.trim(),
     };
   }
+}
+
+/**
+ * The payload last confirmed by the marketplace with only its price and stock fields (the targets
+ * of rows reading `offer`) taken from the new mapping; undefined when those fields have problems.
+ */
+function offerUpdate(spec: MarketplaceSpec, delivered: Record<string, unknown>, mapped: MappingResult): Record<string, unknown> | undefined {
+  const targets = spec.mapping.targetsFrom('offer');
+  if (!targets.length || mapped.errors.some((f) => targets.includes(f.field))) return undefined;
+  const payload = structuredClone(delivered);
+  for (const target of targets) {
+    const path = target.split('.');
+    const value = getPath(mapped.payload, path);
+    if (value === undefined) return undefined;
+    setPath(payload, path, value);
+  }
+  return payload;
 }
 
 /** "1) …; 2) …": the seller's whole list in one message. */

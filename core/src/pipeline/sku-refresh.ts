@@ -94,24 +94,22 @@ export class SkuRefreshStage {
     const firstJob = new Map<string, Job<RefreshJob>>();
     for (const job of jobs) if (!firstJob.has(job.data.skuId) || job.data.refresh === 'full') firstJob.set(job.data.skuId, job);
     const skuIds = [...firstJob.keys()];
-    const [pending, previous] = await Promise.all([
-      this.ledger.pending(store.account, skuIds, quietMs, maxDelayMs),
-      this.snapshots.loadMany(store.account, skuIds),
-    ]);
+    const pending = await this.ledger.pending(store.account, skuIds, quietMs, maxDelayMs);
 
-    const planned: Planned[] = [];
+    const due: Array<{ skuId: string; job: Job<RefreshJob>; pending?: PendingNotifications }> = [];
     const deferred: Array<{ skuId: string; requestId: string; inMs: number }> = [];
     for (const [skuId, job] of firstJob) {
       const p = pending.get(skuId);
-      if (p && !p.ready) {
-        deferred.push({ skuId, requestId: p.requestId, inMs: p.quietInMs });
-        continue;
-      }
-      if (!p && !job.data.refresh) continue; // an earlier refresh already covered this SKU's notifications
+      if (p && !p.ready) deferred.push({ skuId, requestId: p.requestId, inMs: p.quietInMs });
+      else if (p || job.data.refresh) due.push({ skuId, job, pending: p });
+      // else: an earlier refresh already covered this SKU's notifications
+    }
+    const previous = due.length ? await this.snapshots.loadMany(store.account, due.map((d) => d.skuId)) : new Map<string, SkuSnapshot>();
+    const planned: Planned[] = due.map(({ skuId, job, pending: p }) => {
       const prev = previous.get(skuId);
       const offerOnly = p ? p.offer && !p.catalog && !p.withdraw : job.data.refresh === 'offer';
-      planned.push({ skuId, mode: offerOnly && prev?.sku ? 'offer' : 'full', requestId: p?.requestId ?? job.data.requestId, pending: p, previous: prev });
-    }
+      return { skuId, mode: offerOnly && prev?.sku ? 'offer' : 'full', requestId: p?.requestId ?? job.data.requestId, pending: p, previous: prev };
+    });
     if (deferred.length) {
       const now = this.clock.now();
       await this.boss.insert(

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { ConnectorError, type ConnectorRuntime } from '@connector/core';
 import { healthRoutes } from './routes/health.js';
+import { logsRoutes } from './routes/logs.js';
 import { webhookRoutes } from './routes/webhook.js';
 
 export interface ServerOptions {
@@ -39,5 +40,6 @@ export function buildServer(runtime: ConnectorRuntime, options: ServerOptions = 
 
   app.register(webhookRoutes, { runtime });
   app.register(healthRoutes, { runtime });
+  app.register(logsRoutes, { runtime });
   return app;
 }

@@ -73,10 +73,14 @@ describe('a notification travels from the webhook through pg-boss to Mercado Liv
 
     await waitFor(() => stack.ml.getItemBySellerSku(String(sku.id))!.available_quantity === sku.stock + 5, { timeoutMs: 30_000 });
     expect(stack.ml.counters.rateLimited).toBe(rateLimited + 3);
-    const [row] = await stack.runtime.db.query<StateRow>(
-      `select sku_id, status, marketplace_id, attempts from sku_state where store = $1 and sku_id = $2`,
-      [stack.vtex.account, String(sku.id)],
-    );
+    // The marketplace holds the update a moment before the delivery's outcome is committed.
+    const row = await waitFor(async () => {
+      const [r] = await stack.runtime.db.query<StateRow>(
+        `select sku_id, status, marketplace_id, attempts from sku_state where store = $1 and sku_id = $2`,
+        [stack.vtex.account, String(sku.id)],
+      );
+      return r.status === 'pending' ? undefined : r;
+    });
     // One attempt for this payload: the three 429s were waited out inside it, not retried as failures.
     expect(row).toMatchObject({ status: 'synced', attempts: 1 });
   });

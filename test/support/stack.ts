@@ -15,6 +15,10 @@ export interface StackOptions {
   workers?: boolean;
   categoryMappings?: Record<string, string>;
   minimumStock?: number;
+  /** The integration's merchant policies (stockBuffer, priceDropGuard). */
+  policies?: Record<string, unknown>;
+  /** Edits the raw config before it is parsed: more integrations, plugin paths, pipeline settings. */
+  configure?: (raw: { stores: Array<Record<string, any>>; [key: string]: any }) => void;
 }
 
 export interface Stack {
@@ -42,6 +46,7 @@ export function stackConfig(vtex: FakeVtex, ml: FakeMercadoLivre, accessToken: s
             marketplace: 'mercadolivre',
             minimumStock: options.minimumStock ?? 0,
             categoryMappings: options.categoryMappings ?? { [String(CATEGORY_ID)]: ML_CATEGORY },
+            ...(options.policies ? { policies: options.policies } : {}),
             settings: { accessToken, apiBaseUrl: ml.url },
           },
         ],
@@ -55,7 +60,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const vtex = await FakeVtex.start({ account: 'teststore', ...options.vtex });
   const ml = await FakeMercadoLivre.start(options.ml);
   vtex.seed(options.skus ?? 0, { categoryId: CATEGORY_ID, salesChannel: 1 });
-  const rawConfig = stackConfig(vtex, ml, ml.issueAccessToken(), options);
+  const rawConfig: ReturnType<typeof stackConfig> & Record<string, any> = stackConfig(vtex, ml, ml.issueAccessToken(), options);
+  options.configure?.(rawConfig);
   const tdb = await openTestDatabase();
   const runtime = await ConnectorRuntime.create({
     config: parseConfig(rawConfig),

@@ -5,6 +5,10 @@ import { Errors, type FieldProblem } from '../errors/errors.js';
 import type { ConnectorConfig } from './types.js';
 import { createAjv, validateWith } from './validation.js';
 
+/** Defaults of the optional sections (also written in the schema, for editors). */
+export const DEFAULT_PIPELINE: ConnectorConfig['pipeline'] = { coalesce: { quietMs: 1000, maxDelayMs: 15_000 } };
+export const DEFAULT_LOGS: ConnectorConfig['logs'] = { retentionDays: 30 };
+
 export const CONFIG_SCHEMA_PATH = resolve(dirname(fileURLToPath(import.meta.url)), '../../schema/config.schema.json');
 
 let compiled: ReturnType<ReturnType<typeof createAjv>['compile']> | undefined;
@@ -39,9 +43,11 @@ export function parseConfig(
   if (!result.ok) throw Errors.configInvalid(source, result.problems);
 
   const problems: FieldProblem[] = [];
-  const resolved = resolveSecrets(result.value, '', env, problems) as Omit<ConnectorConfig, 'source'> & {
+  const resolved = resolveSecrets(result.value, '', env, problems) as Omit<ConnectorConfig, 'source' | 'pipeline' | 'logs'> & {
     plugins?: { paths?: string[] };
     server?: ConnectorConfig['server'];
+    pipeline?: { coalesce?: Partial<ConnectorConfig['pipeline']['coalesce']> };
+    logs?: Partial<ConnectorConfig['logs']>;
   };
   const seen = new Map<string, number>();
   resolved.stores.forEach((store, i) => {
@@ -65,6 +71,8 @@ export function parseConfig(
     stores: resolved.stores,
     plugins: { paths: (resolved.plugins?.paths ?? []).map((p) => resolve(baseDir, p)) },
     server: resolved.server ?? {},
+    pipeline: { coalesce: { ...DEFAULT_PIPELINE.coalesce, ...resolved.pipeline?.coalesce } },
+    logs: { ...DEFAULT_LOGS, ...resolved.logs },
     source,
   };
 }

@@ -5,8 +5,10 @@ export interface IntegrationConfig {
   marketplace: string;
   enabled: boolean;
   minimumStock: number;
-  /** VTEX category id → marketplace category id. */
+  /** VTEX category id → marketplace category id (seeds the category mapping table at start). */
   categoryMappings: Record<string, string>;
+  /** Merchant policies besides the minimum stock. */
+  policies?: IntegrationPolicies;
   /** Plugin-specific, validated by the plugin's settings schema; secrets already resolved. */
   settings: Record<string, unknown>;
 }
@@ -18,11 +20,25 @@ export interface StoreConfig {
   integrations: IntegrationConfig[];
 }
 
+export interface IntegrationPolicies {
+  /** Units held back from the marketplace. */
+  stockBuffer?: number;
+  /** Holds price cuts larger than this share of the last price sent, for review. */
+  priceDropGuard?: { maxDropPercent: number };
+}
+
+export interface PipelineConfig {
+  /** Coalescing of notification bursts per store × SKU. */
+  coalesce: { quietMs: number; maxDelayMs: number };
+}
+
 /** The configuration after validation, defaults and secret resolution. */
 export interface ConnectorConfig {
   stores: StoreConfig[];
   plugins: { paths: string[] };
   server: { host?: string; port?: number };
+  pipeline: PipelineConfig;
+  logs: { retentionDays: number };
   /** Where the config came from, for messages; `(inline)` when built in code. */
   source: string;
 }

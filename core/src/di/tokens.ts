@@ -31,4 +31,11 @@ export const TOKENS = {
   MarketplaceSyncStage: token<import('../pipeline/marketplace-sync.js').MarketplaceSyncStage>('MarketplaceSyncStage'),
   DeliveryStage: token<import('../pipeline/delivery.js').DeliveryStage>('DeliveryStage'),
   Queues: token<import('../queue/queues.js').Queues>('Queues'),
+  NotificationLedger: token<import('../state/notification-ledger.js').NotificationLedger>('NotificationLedger'),
+  MarketplaceSpecs: token<import('../mapping/marketplace-specs.js').MarketplaceSpecs>('MarketplaceSpecs'),
+  CategoryMappings: token<import('../catalog/category-mappings.js').CategoryMappings>('CategoryMappings'),
+  PolicyEngine: token<import('../policies/policy-engine.js').PolicyEngine>('PolicyEngine'),
+  PolicyWarnings: token<import('../policies/policy-warnings.js').PolicyWarnings>('PolicyWarnings'),
+  OperationLog: token<import('../oplog/operation-log.js').OperationLog>('OperationLog'),
+  OperationLogRetention: token<import('../oplog/retention.js').OperationLogRetention>('OperationLogRetention'),
 } as const;

@@ -93,6 +93,12 @@ export const Errors = {
   marketplaceAuth: define('CONNECTOR_ERR_MARKETPLACE_AUTH', 401, (marketplace: string, reason: string) => [
     `${marketplace} refused our credentials: ${reason}. Update the integration's settings.`,
   ]),
+  mapperUnavailable: define('CONNECTOR_ERR_MAPPER_UNAVAILABLE', 500, (marketplace: string, reason: string) => [
+    `The ${marketplace} mapping could not run: ${reason}. The SKUs are retried; if it persists, check the plugin.`,
+  ]),
+  unauthorized: define('CONNECTOR_ERR_UNAUTHORIZED', 401, (what: string) => [
+    `Unknown store or bad token for ${what}. Send the store's webhookToken as ?token= or in the X-Connector-Token header.`,
+  ]),
   invalidArgument: define('CONNECTOR_ERR_INVALID_ARGUMENT', 400, (name: string, message: string) => [`${name}: ${message}`]),
 } as const;
 

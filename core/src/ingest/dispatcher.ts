@@ -5,6 +5,8 @@ import { TOKENS } from '../di/tokens.js';
 import type { Logger } from '../logging/logger.js';
 import { QueueNames } from '../queue/queue-names.js';
 import type { StoreRegistry } from '../stores/store-registry.js';
+import { unknownStoreLog } from '../oplog/notification-log.js';
+import type { OperationLog, OperationLogEntry } from '../oplog/operation-log.js';
 import type { NotificationInbox } from './notification-inbox.js';
 
 export interface SkuRefreshJob {
@@ -34,6 +36,7 @@ export class Dispatcher {
     @inject(TOKENS.Boss) private readonly boss: PgBoss,
     @inject(TOKENS.StoreRegistry) private readonly stores: StoreRegistry,
     @inject(TOKENS.NotificationInbox) inbox: NotificationInbox,
+    @inject(TOKENS.OperationLog) private readonly oplog: OperationLog,
     @inject(TOKENS.Logger) private readonly log: Logger,
   ) {
     inbox.onCommitted(() => this.wake?.());
@@ -86,9 +89,11 @@ export class Dispatcher {
     if (!claimed.length) return 0;
 
     const byStore = new Map<string, Map<string, SkuRefreshJob>>();
+    const dropped: OperationLogEntry[] = [];
     for (const row of claimed) {
       if (!this.stores.get(row.store)) {
         this.log.warn({ store: row.store, skuId: row.sku_id }, 'notification for a store no longer configured; dropped');
+        dropped.push(unknownStoreLog(row.store, row.sku_id, row.request_id));
         continue;
       }
       let jobs = byStore.get(row.store);
@@ -102,6 +107,7 @@ export class Dispatcher {
         [...jobs.values()].map((data) => ({ data, singletonKey: data.skuId })),
       );
     }
+    await this.oplog.write(dropped);
     await this.db.query(`update notifications set dispatched_at = now(), claimed_until = null where id = any($1::bigint[])`, [
       claimed.map((r) => r.id),
     ]);

@@ -8,6 +8,7 @@ import type { MarketplaceHandlers } from '../plugin-api/index.js';
 import type { PluginHost } from '../plugins/plugin-host.js';
 import { DELIVERY_RETRY } from '../queue/queues.js';
 import { QueueNames } from '../queue/queue-names.js';
+import { planDelivery, type DeliveryPlan } from '../state/desired-operation.js';
 import type { SkuStateRow, StateRepository, StateUpdate } from '../state/state-repository.js';
 import type { Clock } from '../util/clock.js';
 import { mapLimit } from '../util/map-limit.js';
@@ -51,14 +52,23 @@ export class DeliveryStage {
     const results = await mapLimit(jobs, concurrency, async (job): Promise<JobResult> => {
       const row = states.get(job.data.skuId);
       // Nothing desired, or already delivered (a duplicate job, or a retry after success).
-      if (!row?.desired_payload || !row.desired_hash || row.desired_hash === row.delivered_hash) return { id: job.id, status: 'completed' };
+      const plan = planDelivery(row);
+      if (!row || plan.kind === 'none') return { id: job.id, status: 'completed' };
       const base = { store: store.account, marketplace, skuId: job.data.skuId, requestId: job.data.requestId, attempted: true };
-      const operation = row.marketplace_id ? 'update' : 'publish';
-      const lastRequest = { operation, at: new Date(this.clock.now()).toISOString(), payload: row.desired_payload };
+      const { kind: operation, ...detail } = plan;
+      const lastRequest = { operation, at: new Date(this.clock.now()).toISOString(), payload: operation === 'deactivate' || operation === 'delete' ? null : row.desired_payload, ...detail };
       try {
-        const response = await this.withRateLimitWaits(() => this.send(handlers, row, job.data.skuId));
-        updates.push({ ...base, status: 'synced', deliveredHash: row.desired_hash, marketplaceId: response.marketplaceId, lastRequest, lastResponse: { ok: true, body: response.response ?? null } });
-        if (response.marketplaceId !== row.marketplace_id) mappings.push({ skuId: job.data.skuId, marketplaceId: response.marketplaceId });
+        const response = await this.withRateLimitWaits(() => this.send(handlers, row, job.data.skuId, plan));
+        updates.push({
+          ...base,
+          status: response.status ?? 'synced',
+          deliveredHash: row.desired_hash!,
+          marketplaceId: response.marketplaceId,
+          removeMapping: response.removeMapping,
+          lastRequest,
+          lastResponse: { ok: true, body: response.response ?? null },
+        });
+        if (response.marketplaceId && response.marketplaceId !== row.marketplace_id) mappings.push({ skuId: job.data.skuId, marketplaceId: response.marketplaceId });
         return { id: job.id, status: 'completed' };
       } catch (error) {
         const e = isConnectorError(error) ? error : Errors.marketplaceUnavailable(marketplace, (error as Error)?.message ?? String(error));
@@ -79,13 +89,31 @@ export class DeliveryStage {
     return results;
   }
 
-  private async send(handlers: MarketplaceHandlers, row: SkuStateRow, skuId: string) {
+  /** The operation the state row calls for (see planDelivery): publish, update, deactivate or delete. */
+  private async send(
+    handlers: MarketplaceHandlers,
+    row: SkuStateRow,
+    skuId: string,
+    plan: Exclude<DeliveryPlan, { kind: 'none' }>,
+  ): Promise<{ marketplaceId?: string; response?: unknown; status?: 'blocked'; removeMapping?: boolean }> {
     const payload = row.desired_payload!;
-    if (row.marketplace_id) {
-      const { response } = await handlers.update({ skuId, marketplaceId: row.marketplace_id, payload });
-      return { marketplaceId: row.marketplace_id, response };
+    const marketplaceId = row.marketplace_id!;
+    switch (plan.kind) {
+      case 'publish':
+        return handlers.publish({ skuId, payload });
+      case 'update': {
+        const { response } = await handlers.update({ skuId, marketplaceId, payload, reactivate: plan.reactivate, ...(plan.changed ? { changed: plan.changed } : {}) });
+        return { marketplaceId, response };
+      }
+      case 'deactivate': {
+        const { response } = await handlers.deactivate!({ skuId, marketplaceId });
+        return { marketplaceId, response, status: 'blocked' };
+      }
+      case 'delete': {
+        const { response } = await handlers.delete!({ skuId, marketplaceId });
+        return { response, status: 'blocked', removeMapping: true };
+      }
     }
-    return handlers.publish({ skuId, payload });
   }
 
   private async withRateLimitWaits<T>(call: () => Promise<T>): Promise<T> {

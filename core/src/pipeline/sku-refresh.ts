@@ -1,10 +1,11 @@
 import type { Job, JobResult, PgBoss } from 'pg-boss';
 import { inject, injectable } from 'tsyringe';
-import type { StoreConfig } from '../config/types.js';
+import type { ConnectorConfig, StoreConfig } from '../config/types.js';
 import { TOKENS } from '../di/tokens.js';
 import type { SkuRefreshJob } from '../ingest/dispatcher.js';
 import type { Logger } from '../logging/logger.js';
 import { QueueNames } from '../queue/queue-names.js';
+import type { NotificationLedger, PendingNotifications } from '../state/notification-ledger.js';
 import type { SnapshotRepository } from '../state/snapshot-repository.js';
 import type { StoreRegistry } from '../stores/store-registry.js';
 import type { Clock } from '../util/clock.js';
@@ -12,17 +13,40 @@ import { settleLimit } from '../util/map-limit.js';
 import type { SkuSnapshot, VtexOffer, VtexProduct, VtexSkuAndContext } from '../vtex/types.js';
 import type { VtexClients } from '../vtex/vtex-clients.js';
 
-export type MarketplaceSyncJob = SkuRefreshJob;
+export type MarketplaceSyncJob = Pick<SkuRefreshJob, 'skuId' | 'requestId'>;
+
+/** A refresh request. The dispatcher's jobs carry no `refresh`: the SKU's pending notifications say what to re-read. */
+export interface RefreshJob extends SkuRefreshJob {
+  /** Set by producers other than the notification dispatcher (reconciliation, full sync): what to re-read without a notification. */
+  refresh?: 'full' | 'offer';
+}
 
 /** Calls to VTEX in flight at once per batch (Catalog allows 15,000 req/min per endpoint). */
 const VTEX_CONCURRENCY = 8;
 /** Items per fulfillment simulation call. */
 const SIMULATION_CHUNK = 50;
 
+type Mode = 'full' | 'offer';
+
+interface Planned {
+  skuId: string;
+  mode: Mode;
+  requestId: string;
+  pending?: PendingNotifications;
+  previous?: SkuSnapshot;
+}
+
 /**
- * `sku-refresh`: notifications are hints, VTEX is the truth. Reads each SKU's catalog data, its
- * product and its price/stock (simulation without postalCode) once, stores the snapshot, and hands
- * the SKU to every enabled marketplace of the store.
+ * `sku-refresh`: notifications are hints, VTEX is the truth.
+ *
+ * - Coalescing: a SKU is refreshed once its notifications have been quiet for `pipeline.coalesce.quietMs`
+ *   (never later than `maxDelayMs` after the first): until then its job is deferred, and the queue's
+ *   `stately` policy folds every notification in between into that one deferred job. A job that finds
+ *   no pending notification was covered by an earlier refresh and reads nothing.
+ * - Flags decide what is re-read: HasStockKeepingUnitModified, IsActive=false, removal from the
+ *   affiliate (or a SKU never read) → SKU, product and simulation; StockModified/PriceModified alone →
+ *   the simulation only, keeping the catalog data of the last snapshot (VTEX's Scenario 1).
+ * - What to do with the SKU is decided downstream from the snapshot, not from the flags.
  */
 @injectable()
 export class SkuRefreshStage {
@@ -31,34 +55,109 @@ export class SkuRefreshStage {
     @inject(TOKENS.VtexClients) private readonly vtex: VtexClients,
     @inject(TOKENS.StoreRegistry) private readonly stores: StoreRegistry,
     @inject(TOKENS.SnapshotRepository) private readonly snapshots: SnapshotRepository,
+    @inject(TOKENS.NotificationLedger) private readonly ledger: NotificationLedger,
+    @inject(TOKENS.Config) private readonly config: ConnectorConfig,
     @inject(TOKENS.Clock) private readonly clock: Clock,
     @inject(TOKENS.Logger) private readonly log: Logger,
   ) {}
 
+  private readonly workers = new Map<string, string>();
+  private readonly wakeups = new Set<number>();
+
   async start(store: StoreConfig): Promise<void> {
-    await this.boss.work<SkuRefreshJob>(
+    const id = await this.boss.work<RefreshJob>(
       QueueNames.skuRefresh(store.account),
       { batchSize: 50, perJobResults: true, burstWhenBatchFull: true, pollingIntervalSeconds: 1 },
       (jobs) => this.handle(store, jobs),
     );
+    this.workers.set(store.account, id);
   }
 
-  async handle(store: StoreConfig, jobs: Job<SkuRefreshJob>[]): Promise<JobResult[]> {
-    const client = this.vtex.for(store.account);
-    const skuIds = [...new Set(jobs.map((j) => j.data.skuId))];
+  /**
+   * pg-boss sends no NOTIFY for a job whose start is in the future, and a notify-driven worker only
+   * polls every 30 s: wake this process's worker when a deferred refresh comes due (timers grouped
+   * by 250 ms; the 30 s poll still covers a process that stops meanwhile).
+   */
+  private wakeAt(account: string, at: number) {
+    const id = this.workers.get(account);
+    const bucket = Math.ceil(at / 250) * 250;
+    if (!id || this.wakeups.has(bucket)) return;
+    this.wakeups.add(bucket);
+    setTimeout(() => {
+      this.wakeups.delete(bucket);
+      this.boss.notifyWorker(id);
+    }, Math.max(0, bucket - this.clock.now())).unref();
+  }
 
-    const skuResults = await settleLimit(skuIds, VTEX_CONCURRENCY, (id) => client.getSkuAndContext(id));
-    const skus = new Map<string, VtexSkuAndContext | null>();
+  async handle(store: StoreConfig, jobs: Job<RefreshJob>[]): Promise<JobResult[]> {
+    const { quietMs, maxDelayMs } = this.config.pipeline.coalesce;
+    const firstJob = new Map<string, Job<RefreshJob>>();
+    for (const job of jobs) if (!firstJob.has(job.data.skuId) || job.data.refresh === 'full') firstJob.set(job.data.skuId, job);
+    const skuIds = [...firstJob.keys()];
+    const pending = await this.ledger.pending(store.account, skuIds, quietMs, maxDelayMs);
+
+    const due: Array<{ skuId: string; job: Job<RefreshJob>; pending?: PendingNotifications }> = [];
+    const deferred: Array<{ skuId: string; requestId: string; inMs: number }> = [];
+    for (const [skuId, job] of firstJob) {
+      const p = pending.get(skuId);
+      if (p && !p.ready) deferred.push({ skuId, requestId: p.requestId, inMs: p.quietInMs });
+      else if (p || job.data.refresh) due.push({ skuId, job, pending: p });
+      // else: an earlier refresh already covered this SKU's notifications
+    }
+    const previous = due.length ? await this.snapshots.loadMany(store.account, due.map((d) => d.skuId)) : new Map<string, SkuSnapshot>();
+    const planned: Planned[] = due.map(({ skuId, job, pending: p }) => {
+      const prev = previous.get(skuId);
+      const offerOnly = p ? p.offer && !p.catalog && !p.withdraw : job.data.refresh === 'offer';
+      return { skuId, mode: offerOnly && prev?.sku ? 'offer' : 'full', requestId: p?.requestId ?? job.data.requestId, pending: p, previous: prev };
+    });
+    if (deferred.length) {
+      const now = this.clock.now();
+      await this.boss.insert(
+        QueueNames.skuRefresh(store.account),
+        deferred.map((d) => ({ data: { skuId: d.skuId, requestId: d.requestId }, singletonKey: d.skuId, startAfter: new Date(now + d.inMs + 50) })),
+      );
+      for (const d of deferred) this.wakeAt(store.account, now + d.inMs + 100);
+    }
+
+    const failures = planned.length ? await this.refresh(store, planned) : new Map<string, unknown>();
+    return jobs.map((job) => {
+      const error = failures.get(job.data.skuId);
+      return error
+        ? { id: job.id, status: 'failed' as const, output: { message: (error as Error)?.message ?? String(error) } }
+        : { id: job.id, status: 'completed' as const };
+    });
+  }
+
+  /** Reads VTEX for the planned SKUs, saves their snapshots, consumes their notifications and hands them on. */
+  private async refresh(store: StoreConfig, planned: Planned[]): Promise<Map<string, unknown>> {
+    const client = this.vtex.for(store.account);
     const failures = new Map<string, unknown>();
-    skuIds.forEach((id, i) => {
+    const full = planned.filter((p) => p.mode === 'full').map((p) => p.skuId);
+
+    const skus = new Map<string, VtexSkuAndContext | null>();
+    const products = new Map<number, VtexProduct | null>();
+    for (const p of planned) {
+      if (p.mode === 'offer') {
+        skus.set(p.skuId, p.previous!.sku);
+        if (p.previous!.sku) products.set(p.previous!.sku.ProductId, p.previous!.product);
+      }
+    }
+    const skuResults = await settleLimit(full, VTEX_CONCURRENCY, (id) => client.getSkuAndContext(id));
+    full.forEach((id, i) => {
       const r = skuResults[i];
       if (r.ok) skus.set(id, r.value);
       else failures.set(id, r.error);
     });
 
-    const productIds = [...new Set([...skus.values()].flatMap((s) => (s ? [s.ProductId] : [])))];
+    const productIds = [
+      ...new Set(
+        full.flatMap((id) => {
+          const sku = skus.get(id);
+          return sku ? [sku.ProductId] : [];
+        }),
+      ),
+    ];
     const productResults = await settleLimit(productIds, VTEX_CONCURRENCY, (id) => client.getProduct(id));
-    const products = new Map<number, VtexProduct | null>();
     productIds.forEach((id, i) => {
       const r = productResults[i];
       if (r.ok) products.set(id, r.value);
@@ -77,28 +176,40 @@ export class SkuRefreshStage {
 
     const fetchedAt = new Date(this.clock.now()).toISOString();
     const snapshots: SkuSnapshot[] = [];
-    for (const [skuId, sku] of skus) {
-      if (failures.has(skuId)) continue;
+    const done: Planned[] = [];
+    for (const p of planned) {
+      if (failures.has(p.skuId)) continue;
+      const sku = skus.get(p.skuId) ?? null;
       if (sku && !products.has(sku.ProductId)) {
-        failures.set(skuId, new Error(`product ${sku.ProductId} could not be read`));
+        failures.set(p.skuId, new Error(`product ${sku.ProductId} could not be read`));
         continue;
       }
       const product = sku ? (products.get(sku.ProductId) ?? null) : null;
       snapshots.push({
         store: store.account,
-        skuId,
+        skuId: p.skuId,
         fetchedAt,
         sku,
         product,
-        offer: offers.get(skuId) ?? null,
+        offer: offers.get(p.skuId) ?? null,
         salesChannel: store.vtex.salesChannel,
         categoryId: deepestCategory(sku, product),
+        refresh: {
+          mode: p.mode,
+          catalogFetchedAt: p.mode === 'full' ? fetchedAt : (p.previous!.refresh?.catalogFetchedAt ?? p.previous!.fetchedAt),
+          notifications: p.pending?.count ?? 0,
+          catalog: p.pending?.catalog ?? false,
+          offer: p.pending?.offer ?? false,
+          withdraw: p.pending?.withdraw ?? false,
+        },
       });
+      done.push(p);
     }
     await this.snapshots.saveMany(snapshots);
+    // Only now are the notifications covered: a failure above leaves them pending for the retry.
+    await this.ledger.consume(done.flatMap((p) => p.pending?.ids ?? []));
 
-    const requestIds = new Map(jobs.map((j) => [j.data.skuId, j.data.requestId]));
-    const next = snapshots.map((s) => ({ data: { skuId: s.skuId, requestId: requestIds.get(s.skuId)! }, singletonKey: s.skuId }));
+    const next = done.map((p) => ({ data: { skuId: p.skuId, requestId: p.requestId } satisfies MarketplaceSyncJob, singletonKey: p.skuId }));
     for (const integration of this.stores.enabledIntegrations(store.account)) {
       if (next.length) await this.boss.insert(QueueNames.marketplaceSync(store.account, integration.marketplace), next);
     }
@@ -106,12 +217,7 @@ export class SkuRefreshStage {
     if (failures.size) {
       this.log.warn({ store: store.account, failed: failures.size, first: String((failures.values().next().value as Error)?.message) }, 'VTEX reads failed; those SKUs will be retried');
     }
-    return jobs.map((job) => {
-      const error = failures.get(job.data.skuId);
-      return error
-        ? { id: job.id, status: 'failed' as const, output: { message: (error as Error)?.message ?? String(error) } }
-        : { id: job.id, status: 'completed' as const };
-    });
+    return failures;
   }
 }
 

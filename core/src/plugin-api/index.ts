@@ -2,7 +2,6 @@
  * The plugin API: the one entry point a marketplace plugin imports (`@connector/core/plugin`).
  * Keep it small and stable — everything here is a promise to third-party authors.
  */
-import type { SkuSnapshot } from '../vtex/types.js';
 import { ConnectorError, Errors } from '../errors/errors.js';
 
 export type { SkuSnapshot, VtexOffer, VtexProduct, VtexSkuAndContext } from '../vtex/types.js';
@@ -23,6 +22,8 @@ export interface Fix {
   rule: string;
   /** What the seller should do, in plain words. */
   message: string;
+  /** Where the seller fixes it in VTEX, e.g. `Catalog > SKU > Images` (the mapping row's "How to fill it"). */
+  where?: string;
 }
 
 export interface HttpRequest {
@@ -69,15 +70,6 @@ export interface PluginContext {
   readonly subscriptions: Disposable[];
 }
 
-export interface MapInput {
-  /** A snapshot that passed the core's checks: the SKU exists, is active and has an offer. */
-  snapshot: SkuSnapshot & { sku: NonNullable<SkuSnapshot['sku']>; offer: NonNullable<SkuSnapshot['offer']> };
-  /** The marketplace category the integration maps this SKU's VTEX category to. */
-  marketplaceCategoryId: string;
-}
-
-export type MapResult = { ok: true; payload: Record<string, unknown> } | { ok: false; fixes: Fix[] };
-
 export interface PublishedItem {
   skuId: string;
   payload: Record<string, unknown>;
@@ -85,7 +77,35 @@ export interface PublishedItem {
 
 export interface ExistingItem extends PublishedItem {
   marketplaceId: string;
+  /**
+   * Top-level payload fields that differ from the payload last delivered (absent when the core does
+   * not know it): send only these, plus whatever the marketplace needs on every update.
+   */
+  changed?: string[];
+  /** True when the core had deactivated the item and now puts it back on sale. */
+  reactivate?: boolean;
 }
+
+/** An item to take off sale (deactivate) or off the marketplace (delete). */
+export interface ItemRef {
+  skuId: string;
+  marketplaceId: string;
+}
+
+/** One value for a plugin-provided transformation op (a `fieldMappings` step whose `op` the core does not provide). */
+export interface TransformRequest {
+  op: string;
+  /** The step's other properties. */
+  args: Record<string, unknown>;
+  /** The pipeline's value so far. */
+  value: unknown;
+  skuId: string;
+  /** The payload path the row fills. */
+  target: string;
+}
+
+/** `{ value }`, or `{ error }` with what the seller should correct (listed with the other E1 fixes). */
+export type TransformResponse = { value: unknown } | { error: string };
 
 export interface PublishResult {
   /** The marketplace's id for the item (stored next to the VTEX SKU id). */
@@ -93,14 +113,23 @@ export interface PublishResult {
   response?: unknown;
 }
 
-/** What a plugin's `activate` returns: the operations the core drives. */
+/**
+ * What a plugin's `activate` returns: the operations the core drives. Every handler is async and may
+ * run behind an RPC boundary: arguments and results are plain, structured-cloneable data. The core
+ * builds the payload itself from the manifest's `fieldMappings` (and checks `registrationRules`);
+ * handlers only speak the marketplace's API.
+ */
 export interface MarketplaceHandlers {
-  /** VTEX snapshot → marketplace payload, or every fix the seller needs to make. */
-  map(input: MapInput): MapResult;
   /** Creates the item on the marketplace (no id mapping yet). */
   publish(item: PublishedItem): Promise<PublishResult>;
   /** Updates an item the marketplace already has. */
   update(item: ExistingItem): Promise<{ response?: unknown }>;
+  /** Zero stock and block the item (VTEX: IsActive=false, removed from the trade policy). Required when `capabilities.canDeactivate`. */
+  deactivate?(item: ItemRef): Promise<{ response?: unknown }>;
+  /** Removes the item; the core then drops the id mapping. Used when the marketplace cannot deactivate. */
+  delete?(item: ItemRef): Promise<{ response?: unknown }>;
+  /** Runs plugin-provided transformation ops, many at once (one call per mapping batch, never per field). */
+  transform?(requests: TransformRequest[]): Promise<TransformResponse[]>;
 }
 
 export interface PluginModule {

@@ -1,4 +1,6 @@
+import type { FieldMappingRow } from '../mapping/types.js';
 import type { Fix } from '../plugin-api/index.js';
+import type { RegistrationRule } from '../rules/registration-rules.js';
 
 export interface RateLimit {
   /** Sustained requests per second. */
@@ -23,6 +25,20 @@ export interface MarketplaceContribution {
   settings?: Record<string, unknown>;
   allowedHosts?: string[];
   limits?: MarketplaceLimits;
+  /** The field-mapping table: the core builds the marketplace payload from it. */
+  fieldMappings?: FieldMappingRow[];
+  /** Checked on the mapped payload, all at once, before anything is sent. */
+  registrationRules?: RegistrationRule[];
+  capabilities?: MarketplaceCapabilities;
+}
+
+export interface MarketplaceCapabilities {
+  /** `item`: one call per SKU; `feed`: lots. */
+  mode: 'item' | 'feed';
+  /** Whether an item can be blocked with zero stock; when false the core deletes it instead (and its id mapping). */
+  canDeactivate: boolean;
+  /** Whether stock and price may only be sent once the product exists on the marketplace. */
+  needsProductBeforeOffer: boolean;
 }
 
 export interface PluginManifest {

@@ -7,14 +7,21 @@ import { migrate } from '../database/migrate.js';
 import { openDatabase } from '../database/open.js';
 import { TOKENS } from '../di/tokens.js';
 import { Errors } from '../errors/errors.js';
+import { CategoryMappings } from '../catalog/category-mappings.js';
 import { Dispatcher } from '../ingest/dispatcher.js';
 import { NotificationInbox } from '../ingest/notification-inbox.js';
 import { createLogger, type Logger } from '../logging/logger.js';
+import { MarketplaceSpecs } from '../mapping/marketplace-specs.js';
+import { OperationLog } from '../oplog/operation-log.js';
+import { OperationLogRetention } from '../oplog/retention.js';
 import { DeliveryStage } from '../pipeline/delivery.js';
 import { MarketplaceSyncStage } from '../pipeline/marketplace-sync.js';
 import { SkuRefreshStage } from '../pipeline/sku-refresh.js';
 import { PluginHost } from '../plugins/plugin-host.js';
+import { PolicyEngine } from '../policies/policy-engine.js';
+import { PolicyWarnings } from '../policies/policy-warnings.js';
 import { Queues } from '../queue/queues.js';
+import { NotificationLedger } from '../state/notification-ledger.js';
 import { SnapshotRepository } from '../state/snapshot-repository.js';
 import { StateRepository } from '../state/state-repository.js';
 import { StoreRegistry } from '../stores/store-registry.js';
@@ -70,6 +77,13 @@ export class ConnectorRuntime {
       c.register(TOKENS.Logger, { useValue: log });
       c.register(TOKENS.Clock, { useValue: options.clock ?? systemClock });
       for (const [token, cls] of [
+        [TOKENS.OperationLog, OperationLog],
+        [TOKENS.OperationLogRetention, OperationLogRetention],
+        [TOKENS.NotificationLedger, NotificationLedger],
+        [TOKENS.MarketplaceSpecs, MarketplaceSpecs],
+        [TOKENS.CategoryMappings, CategoryMappings],
+        [TOKENS.PolicyEngine, PolicyEngine],
+        [TOKENS.PolicyWarnings, PolicyWarnings],
         [TOKENS.StoreRegistry, StoreRegistry],
         [TOKENS.VtexClients, VtexClients],
         [TOKENS.PluginHost, PluginHost],
@@ -89,6 +103,9 @@ export class ConnectorRuntime {
       // config errors: listed together, before anything starts.
       const problems = c.resolve(TOKENS.PluginHost).validateIntegrations(options.config.stores);
       if (problems.length) throw Errors.configInvalid(options.config.source, problems);
+      // A plugin whose field mappings or registration rules are unsound fails here, listing every problem.
+      const specs = c.resolve(TOKENS.MarketplaceSpecs);
+      for (const marketplace of new Set(options.config.stores.flatMap((s) => s.integrations.map((i) => i.marketplace)))) specs.get(marketplace);
 
       return new ConnectorRuntime(c, db, boss, log, ownsDb, options.workers ?? true);
     } catch (error) {
@@ -113,12 +130,33 @@ export class ConnectorRuntime {
     return this.container.resolve(TOKENS.PluginHost);
   }
 
+  /** VTEX → marketplace category mappings; `set` releases the SKUs waiting on a category. */
+  get categoryMappings(): CategoryMappings {
+    return this.container.resolve(TOKENS.CategoryMappings);
+  }
+
+  /** The operation log (VTEX's message format), as served at /{account}/logs/. */
+  get operationLog(): OperationLog {
+    return this.container.resolve(TOKENS.OperationLog);
+  }
+
+  /** Warnings raised by merchant policies (minimum stock, stock buffer, price-drop guard), and approvals. */
+  get policyWarnings(): PolicyWarnings {
+    return this.container.resolve(TOKENS.PolicyWarnings);
+  }
+
+  get logRetention(): OperationLogRetention {
+    return this.container.resolve(TOKENS.OperationLogRetention);
+  }
+
   /** Starts pg-boss, seeds the store registry, creates the queues and (unless disabled) the workers. */
   async start(): Promise<void> {
     if (this.started) return;
     await this.boss.start();
     await this.stores.seed();
     await this.container.resolve(TOKENS.Queues).ensureAll();
+    await this.categoryMappings.seed();
+    await this.logRetention.start(this.workers);
     if (this.workers) {
       const refresh = this.container.resolve(TOKENS.SkuRefreshStage);
       const sync = this.container.resolve(TOKENS.MarketplaceSyncStage);

@@ -1,7 +1,10 @@
 import { inject, injectable } from 'tsyringe';
-import type { Database } from '../database/database.js';
+import type { Database, Queryable } from '../database/database.js';
 import { TOKENS } from '../di/tokens.js';
+import type { OperationLog, OperationLogEntry } from '../oplog/operation-log.js';
 import type { Fix } from '../plugin-api/index.js';
+import { deliveryLog } from './delivery-log.js';
+import type { DesiredOperation } from './desired-operation.js';
 
 export type SkuStatus = 'pending' | 'pending-category' | 'invalid' | 'synced' | 'failed' | 'dead' | 'blocked';
 
@@ -12,15 +15,30 @@ export interface StateUpdate {
   skuId: string;
   status: SkuStatus;
   requestId?: string;
-  /** Replaces the fix list (empty when absent). */
+  /** Replaces the seller's fix list; absent keeps it (a deactivation still shows why the SKU was withdrawn). */
   fixes?: Fix[];
-  desired?: { payload: Record<string, unknown>; hash: string };
+  desired?: {
+    payload: Record<string, unknown>;
+    hash: string;
+    /** Default `upsert` (publish or update). */
+    operation?: DesiredOperation;
+    /** The offer after merchant policies (the price guard's reference next time). */
+    offer?: unknown;
+    /** What the payload was made from: the operation log's ContentSource. */
+    source?: unknown;
+  };
   deliveredHash?: string;
   lastRequest?: unknown;
   lastResponse?: unknown;
   marketplaceId?: string;
-  /** Counts one delivery attempt. */
+  /** The item was deleted on the marketplace: forget both the state's and the mapping table's id. */
+  removeMapping?: boolean;
+  /** The VTEX category the SKU was evaluated in (for releasing it when that category gets mapped). */
+  vtexCategoryId?: string | null;
+  /** Counts one delivery attempt; such an update is logged (S1, E2, E3) unless `log` says otherwise. */
   attempted?: boolean;
+  /** The operation log entry for this change; `null` for none. Delivery attempts get theirs derived. */
+  log?: OperationLogEntry | null;
 }
 
 export interface SkuStateRow {
@@ -29,23 +47,55 @@ export interface SkuStateRow {
   attempts: number;
   desired_payload: Record<string, unknown> | null;
   desired_hash: string | null;
+  desired_operation: DesiredOperation;
+  desired_offer: import('../vtex/types.js').VtexOffer | null;
   delivered_hash: string | null;
+  delivered_operation: DesiredOperation | null;
+  delivered_payload: Record<string, unknown> | null;
   marketplace_id: string | null;
   fixes: Fix[];
   request_id: string | null;
+  vtex_category_id: string | null;
 }
 
-/** Per-SKU state and the VTEX ↔ marketplace id mapping. Written in batches, one statement each. */
+/** A state row as the admin API and tests read it. */
+export interface SkuState {
+  store: string;
+  marketplace: string;
+  skuId: string;
+  status: SkuStatus;
+  attempts: number;
+  lastAttemptAt: string | null;
+  lastRequest: unknown;
+  lastResponse: unknown;
+  fixes: Fix[];
+  marketplaceId: string | null;
+  vtexCategoryId: string | null;
+  desiredOperation: DesiredOperation;
+  desiredPayload: Record<string, unknown> | null;
+  deliveredOperation: DesiredOperation | null;
+  requestId: string | null;
+  updatedAt: string;
+}
+
+/**
+ * Per-SKU state, the VTEX ↔ marketplace id mapping and the operation log entries of each change,
+ * written together (one transaction per batch): a state row never changes without its log.
+ */
 @injectable()
 export class StateRepository {
-  constructor(@inject(TOKENS.Database) private readonly db: Database) {}
+  constructor(
+    @inject(TOKENS.Database) private readonly db: Database,
+    @inject(TOKENS.OperationLog) private readonly oplog: OperationLog,
+  ) {}
 
   async apply(updates: StateUpdate[]): Promise<void> {
     if (!updates.length) return;
     // One row per key: ON CONFLICT cannot touch the same row twice in one statement.
     const byKey = new Map<string, StateUpdate>();
     for (const u of updates) byKey.set(`${u.store}\0${u.marketplace}\0${u.skuId}`, u);
-    const rows = [...byKey.values()].map((u) => ({
+    const unique = [...byKey.values()];
+    const rows = unique.map((u) => ({
       store: u.store,
       marketplace: u.marketplace,
       sku_id: u.skuId,
@@ -54,30 +104,79 @@ export class StateRepository {
       fixes: u.fixes ?? [],
       desired_payload: u.desired?.payload ?? null,
       desired_hash: u.desired?.hash ?? null,
+      desired_operation: u.desired ? (u.desired.operation ?? 'upsert') : null,
+      desired_offer: u.desired?.offer ?? null,
+      desired_source: u.desired?.source ?? null,
       delivered_hash: u.deliveredHash ?? null,
       last_request: u.lastRequest ?? null,
       last_response: u.lastResponse ?? null,
       marketplace_id: u.marketplaceId ?? null,
+      vtex_category_id: u.vtexCategoryId ?? null,
       attempts: u.attempted ? 1 : 0,
     }));
-    await this.db.query(
+    await this.db.transaction(async (tx) => {
+      const sources = await this.sourcesForLogs(tx, unique);
+      // Two statements, because ON CONFLICT cannot tell "no fix list given" from "an empty one" per row.
+      const given = rows.filter((_r, i) => unique[i].fixes !== undefined);
+      const kept = rows.filter((_r, i) => unique[i].fixes === undefined);
+      if (given.length) await this.upsert(tx, given, 'excluded.fixes');
+      if (kept.length) await this.upsert(tx, kept, 's.fixes');
+      const removed = unique.filter((u) => u.removeMapping);
+      if (removed.length) {
+        // The item is gone from the marketplace: forget its id on both sides, so it is published anew if it comes back.
+        const keys = JSON.stringify(removed.map((u) => ({ store: u.store, marketplace: u.marketplace, sku_id: u.skuId })));
+        await tx.query(
+          `delete from id_mappings m using jsonb_to_recordset($1::jsonb) as r(store text, marketplace text, sku_id text)
+           where m.store = r.store and m.marketplace = r.marketplace and m.sku_id = r.sku_id`,
+          [keys],
+        );
+        await tx.query(
+          `update sku_state s set marketplace_id = null from jsonb_to_recordset($1::jsonb) as r(store text, marketplace text, sku_id text)
+           where s.store = r.store and s.marketplace = r.marketplace and s.sku_id = r.sku_id`,
+          [keys],
+        );
+      }
+      const logs = unique.flatMap((u) => {
+        if (u.log !== undefined) return u.log ? [u.log] : [];
+        return u.attempted ? [deliveryLog(u, sources.get(`${u.store}\0${u.marketplace}\0${u.skuId}`))] : [];
+      });
+      await this.oplog.write(logs, tx);
+    });
+  }
+
+  private async upsert(tx: Queryable, rows: Record<string, unknown>[], fixes: 'excluded.fixes' | 's.fixes') {
+    await tx.query(
       `insert into sku_state as s (store, marketplace, sku_id, status, request_id, fixes, desired_payload, desired_hash,
-                                   delivered_hash, last_request, last_response, marketplace_id, attempts, last_attempt_at, updated_at)
-       select store, marketplace, sku_id, status, request_id, fixes, desired_payload, desired_hash, delivered_hash,
-              last_request, last_response, marketplace_id, attempts, case when attempts > 0 then now() end, now()
+                                   desired_operation, desired_offer, desired_source, delivered_hash, last_request,
+                                   last_response, marketplace_id, vtex_category_id, attempts, last_attempt_at, updated_at)
+       select store, marketplace, sku_id, status, request_id, fixes, desired_payload, desired_hash,
+              coalesce(desired_operation, 'upsert'), desired_offer, desired_source, delivered_hash, last_request,
+              last_response, marketplace_id, vtex_category_id,
+              attempts, case when attempts > 0 then now() end, now()
        from jsonb_to_recordset($1::jsonb) as r(store text, marketplace text, sku_id text, status text, request_id text,
-              fixes jsonb, desired_payload jsonb, desired_hash text, delivered_hash text, last_request jsonb,
-              last_response jsonb, marketplace_id text, attempts int)
+              fixes jsonb, desired_payload jsonb, desired_hash text, desired_operation text, desired_offer jsonb,
+              desired_source jsonb, delivered_hash text, last_request jsonb, last_response jsonb, marketplace_id text,
+              vtex_category_id text, attempts int)
        on conflict (store, marketplace, sku_id) do update set
          status          = excluded.status,
          request_id      = coalesce(excluded.request_id, s.request_id),
-         fixes           = excluded.fixes,
+         fixes           = ${fixes},
          desired_payload = coalesce(excluded.desired_payload, s.desired_payload),
          desired_hash    = coalesce(excluded.desired_hash, s.desired_hash),
+         desired_operation = case when excluded.desired_hash is not null then excluded.desired_operation else s.desired_operation end,
+         desired_offer   = coalesce(excluded.desired_offer, s.desired_offer),
+         desired_source  = coalesce(excluded.desired_source, s.desired_source),
+         -- what the marketplace confirmed: the desired operation (and, for an upsert, the payload) it was sent
+         delivered_operation = case when excluded.delivered_hash is not null and excluded.delivered_hash = s.desired_hash
+                                    then s.desired_operation else s.delivered_operation end,
+         delivered_payload = case when excluded.delivered_hash is not null and excluded.delivered_hash = s.desired_hash
+                                       and s.desired_operation = 'upsert'
+                                  then s.desired_payload else s.delivered_payload end,
          delivered_hash  = coalesce(excluded.delivered_hash, s.delivered_hash),
          last_request    = coalesce(excluded.last_request, s.last_request),
          last_response   = coalesce(excluded.last_response, s.last_response),
          marketplace_id  = coalesce(excluded.marketplace_id, s.marketplace_id),
+         vtex_category_id = coalesce(excluded.vtex_category_id, s.vtex_category_id),
          -- attempts count deliveries of the current desired payload: a new payload starts over
          attempts        = excluded.attempts + case when excluded.desired_hash is not null
                              and excluded.desired_hash is distinct from s.desired_hash then 0 else s.attempts end,
@@ -87,16 +186,68 @@ export class StateRepository {
     );
   }
 
+  /** The stored ContentSource of the rows a delivery outcome is about (written by marketplace-sync). */
+  private async sourcesForLogs(tx: Queryable, updates: StateUpdate[]): Promise<Map<string, unknown>> {
+    const keys = updates.filter((u) => u.attempted && u.log === undefined);
+    if (!keys.length) return new Map();
+    const rows = await tx.query<{ store: string; marketplace: string; sku_id: string; desired_source: unknown }>(
+      `select s.store, s.marketplace, s.sku_id, s.desired_source from sku_state s
+       join jsonb_to_recordset($1::jsonb) as k(store text, marketplace text, sku_id text)
+         on k.store = s.store and k.marketplace = s.marketplace and k.sku_id = s.sku_id`,
+      [JSON.stringify(keys.map((u) => ({ store: u.store, marketplace: u.marketplace, sku_id: u.skuId })))],
+    );
+    return new Map(rows.map((r) => [`${r.store}\0${r.marketplace}\0${r.sku_id}`, r.desired_source]));
+  }
+
   async load(store: string, marketplace: string, skuIds: string[]): Promise<Map<string, SkuStateRow>> {
     const rows = await this.db.query<SkuStateRow>(
-      `select s.sku_id, s.status, s.attempts, s.desired_payload, s.desired_hash, s.delivered_hash,
-              coalesce(m.marketplace_id, s.marketplace_id) as marketplace_id, s.fixes, s.request_id
+      `select s.sku_id, s.status, s.attempts, s.desired_payload, s.desired_hash, s.desired_operation, s.desired_offer,
+              s.delivered_hash, s.delivered_operation, s.delivered_payload,
+              coalesce(m.marketplace_id, s.marketplace_id) as marketplace_id, s.fixes, s.request_id, s.vtex_category_id
        from sku_state s
        left join id_mappings m on m.store = s.store and m.marketplace = s.marketplace and m.sku_id = s.sku_id
        where s.store = $1 and s.marketplace = $2 and s.sku_id = any($3::text[])`,
       [store, marketplace, skuIds],
     );
     return new Map(rows.map((r) => [r.sku_id, r]));
+  }
+
+  /** One SKU's state on one marketplace, for people and tests ("what happened to SKU 123?"). */
+  async get(store: string, marketplace: string, skuId: string): Promise<SkuState | undefined> {
+    return (await this.list({ store, marketplace, skuIds: [skuId] }))[0];
+  }
+
+  async list(filter: { store: string; marketplace?: string; status?: SkuStatus; skuIds?: string[]; limit?: number }): Promise<SkuState[]> {
+    const rows = await this.db.query<Record<string, unknown>>(
+      `select s.store, s.marketplace, s.sku_id, s.status, s.attempts, s.last_attempt_at, s.last_request, s.last_response, s.fixes,
+              coalesce(m.marketplace_id, s.marketplace_id) as marketplace_id, s.vtex_category_id, s.desired_operation,
+              s.desired_payload, s.delivered_operation, s.request_id, s.updated_at
+       from sku_state s
+       left join id_mappings m on m.store = s.store and m.marketplace = s.marketplace and m.sku_id = s.sku_id
+       where s.store = $1 and ($2::text is null or s.marketplace = $2) and ($3::text is null or s.status = $3)
+         and ($4::text[] is null or s.sku_id = any($4::text[]))
+       order by s.marketplace, s.sku_id
+       limit $5`,
+      [filter.store, filter.marketplace ?? null, filter.status ?? null, filter.skuIds ?? null, filter.limit ?? 10_000],
+    );
+    return rows.map((r) => ({
+      store: r.store as string,
+      marketplace: r.marketplace as string,
+      skuId: r.sku_id as string,
+      status: r.status as SkuStatus,
+      attempts: r.attempts as number,
+      lastAttemptAt: r.last_attempt_at ? new Date(r.last_attempt_at as string).toISOString() : null,
+      lastRequest: r.last_request ?? null,
+      lastResponse: r.last_response ?? null,
+      fixes: r.fixes as Fix[],
+      marketplaceId: (r.marketplace_id as string) ?? null,
+      vtexCategoryId: (r.vtex_category_id as string) ?? null,
+      desiredOperation: r.desired_operation as DesiredOperation,
+      desiredPayload: (r.desired_payload as Record<string, unknown>) ?? null,
+      deliveredOperation: (r.delivered_operation as DesiredOperation) ?? null,
+      requestId: (r.request_id as string) ?? null,
+      updatedAt: new Date(r.updated_at as string).toISOString(),
+    }));
   }
 
   async saveIdMappings(store: string, marketplace: string, mappings: Array<{ skuId: string; marketplaceId: string }>): Promise<void> {

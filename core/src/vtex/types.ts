@@ -69,4 +69,18 @@ export interface SkuSnapshot {
   salesChannel: number;
   /** The deepest category id, from ProductCategoryIds ("/1/2/" → "2"), else the product's CategoryId. */
   categoryId: string | null;
+  /** What the refresh that made this snapshot re-read, and why. */
+  refresh?: SnapshotRefresh;
+}
+
+export interface SnapshotRefresh {
+  /** `full`: SKU, product and simulation; `offer`: the simulation only (catalog data kept from the previous snapshot). */
+  mode: 'full' | 'offer';
+  /** When `sku` and `product` were read. */
+  catalogFetchedAt: string;
+  /** Notifications this refresh covered, and their flags merged. */
+  notifications: number;
+  catalog: boolean;
+  offer: boolean;
+  withdraw: boolean;
 }

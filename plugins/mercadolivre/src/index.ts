@@ -1,4 +1,4 @@
-import { centsToDecimal, definePlugin, truncate, type Fix, type MapInput, type MapResult, type PluginContext } from '@connector/core/plugin';
+import { ConnectorError, definePlugin, type ExistingItem, type ItemRef, type PluginContext, type PublishedItem } from '@connector/core/plugin';
 
 /** Mercado Livre's title limit on MLB (categories' settings.max_title_length is 60 typically). */
 export const MAX_TITLE = 60;
@@ -6,10 +6,6 @@ export const MAX_PICTURES = 10;
 
 interface Settings {
   accessToken: string;
-  currencyId: string;
-  listingTypeId: string;
-  buyingMode: string;
-  condition: string;
 }
 
 interface MlItem {
@@ -18,62 +14,70 @@ interface MlItem {
   permalink?: string;
 }
 
-/** VTEX snapshot → `POST /items` body. */
-export function mapItem(input: MapInput, settings: Settings): MapResult {
-  const { sku, offer } = input.snapshot;
-  const fixes: Fix[] = [];
-  const name = sku.NameComplete || [sku.ProductName, sku.SkuName].filter(Boolean).join(' ');
-  if (!name) fixes.push({ field: 'NameComplete', rule: 'required', message: 'Give the product and SKU a name in the VTEX catalog.' });
-  const pictures = (sku.Images ?? []).map((i) => ({ source: i.ImageUrl })).slice(0, MAX_PICTURES);
-  if (!pictures.length) fixes.push({ field: 'Images', rule: 'minItems', message: 'Mercado Livre needs at least one image: add one to the SKU in VTEX.' });
-  const price = centsToDecimal(offer.sellingPrice || offer.price);
-  if (!(price > 0)) fixes.push({ field: 'price', rule: 'positive', message: 'Set a price above zero for the SKU in the trade policy.' });
-  if (fixes.length) return { ok: false, fixes };
-
-  const attributes = [
-    { id: 'SELLER_SKU', value_name: String(sku.Id) },
-    ...(sku.BrandName ? [{ id: 'BRAND', value_name: sku.BrandName }] : []),
-    ...(sku.AlternateIds?.Ean ? [{ id: 'GTIN', value_name: sku.AlternateIds.Ean }] : []),
-  ];
+/**
+ * The core builds the payload from this plugin's `fieldMappings` (package.json); attributes come
+ * keyed by id (`attributes.BRAND`), and Mercado Livre wants them as `[{ id, value_name }]`.
+ */
+export function toMlBody(payload: Record<string, unknown>): Record<string, unknown> {
+  const { attributes, ...rest } = payload;
+  if (!attributes || typeof attributes !== 'object' || Array.isArray(attributes)) return payload;
   return {
-    ok: true,
-    payload: {
-      title: truncate(name, MAX_TITLE),
-      category_id: input.marketplaceCategoryId,
-      price,
-      currency_id: settings.currencyId,
-      available_quantity: offer.stock,
-      buying_mode: settings.buyingMode,
-      listing_type_id: settings.listingTypeId,
-      condition: settings.condition,
-      pictures,
-      attributes,
-      seller_custom_field: String(sku.Id),
-    },
+    ...rest,
+    attributes: Object.entries(attributes as Record<string, unknown>).map(([id, value]) => ({ id, value_name: String(value) })),
   };
+}
+
+/** Fields PUT /items/{id} accepts that the payload may carry, besides price and stock (always sent). */
+const UPDATABLE = ['title', 'pictures', 'attributes'] as const;
+
+function titleFrozen(error: unknown): boolean {
+  const body = (error instanceof ConnectorError ? error.details : undefined) as { body?: { cause?: Array<{ code?: string }> } } | undefined;
+  return Boolean(body?.body?.cause?.some((c) => c?.code === 'item.title.not_modifiable'));
 }
 
 export function activate(ctx: PluginContext) {
   const settings = ctx.settings as unknown as Settings;
   const headers = () => ({ authorization: `Bearer ${settings.accessToken}` });
-  return {
-    map: (input: MapInput) => mapItem(input, settings),
+  const put = (marketplaceId: string, body: Record<string, unknown>) =>
+    ctx.http.request<MlItem>({ method: 'PUT', url: `items/${encodeURIComponent(marketplaceId)}`, headers: headers(), body });
 
-    async publish(item: { skuId: string; payload: Record<string, unknown> }) {
-      const { body } = await ctx.http.request<MlItem>({ method: 'POST', url: 'items', headers: headers(), body: item.payload });
+  return {
+    async publish(item: PublishedItem) {
+      const { body } = await ctx.http.request<MlItem>({ method: 'POST', url: 'items', headers: headers(), body: toMlBody(item.payload) });
       return { marketplaceId: body.id, response: { id: body.id, status: body.status, permalink: body.permalink } };
     },
 
-    /** Stock and price only: the title cannot change once the item has sold. */
-    async update(item: { skuId: string; marketplaceId: string; payload: Record<string, unknown> }) {
-      const { available_quantity, price } = item.payload;
-      const { body } = await ctx.http.request<MlItem>({
-        method: 'PUT',
-        url: `items/${encodeURIComponent(item.marketplaceId)}`,
-        headers: headers(),
-        body: { available_quantity, price },
-      });
+    /**
+     * Price and stock on every update; title, pictures and attributes only when they changed.
+     * Mercado Livre freezes the title once the item has sold: then the rest goes without it.
+     */
+    async update(item: ExistingItem) {
+      const payload = toMlBody(item.payload);
+      const body: Record<string, unknown> = { available_quantity: payload.available_quantity, price: payload.price };
+      for (const field of UPDATABLE) if (item.changed?.includes(field) && payload[field] !== undefined) body[field] = payload[field];
+      if (item.reactivate) body.status = 'active';
+      try {
+        const { body: answer } = await put(item.marketplaceId, body);
+        return { response: { id: answer.id, status: answer.status } };
+      } catch (error) {
+        if (!('title' in body) || !titleFrozen(error)) throw error;
+        const { title: _frozen, ...rest } = body;
+        const { body: answer } = await put(item.marketplaceId, rest);
+        return { response: { id: answer.id, status: answer.status, titleKept: true } };
+      }
+    },
+
+    /** VTEX says the SKU is no longer sellable: zero stock and pause the listing (it can come back). */
+    async deactivate(item: ItemRef) {
+      const { body } = await put(item.marketplaceId, { available_quantity: 0, status: 'paused' });
       return { response: { id: body.id, status: body.status } };
+    },
+
+    /** Close, then delete (Mercado Livre deletes only closed items). */
+    async delete(item: ItemRef) {
+      await put(item.marketplaceId, { status: 'closed' });
+      const { body } = await put(item.marketplaceId, { deleted: 'true' });
+      return { response: { id: body.id, status: body.status, deleted: true } };
     },
   };
 }

@@ -12,7 +12,11 @@ export const webhookRoutes: FastifyPluginAsync<{ runtime: ConnectorRuntime }> = 
     const query = request.query as Record<string, unknown>;
     const header = request.headers['x-connector-token'];
     const token = typeof query.token === 'string' ? query.token : typeof header === 'string' ? header : undefined;
-    if (!runtime.stores.authenticate(notification.account, token)) throw Errors.webhookUnauthorized();
+    if (!runtime.stores.authenticate(notification.account, token)) {
+      // Step a of VTEX's guide: a store this connector does not serve (or a bad token) — logged, dropped.
+      request.log.warn({ account: notification.account, skuId: notification.skuId, known: Boolean(runtime.stores.get(notification.account)) }, 'notification refused: unknown store or bad token');
+      throw Errors.webhookUnauthorized();
+    }
     await runtime.inbox.accept(notification, request.id);
     return { accepted: true, requestId: request.id };
   };

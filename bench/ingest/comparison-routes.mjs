@@ -29,7 +29,7 @@ export async function prepareComparisonTargets(runtime) {
   if (!(await runtime.boss.getQueue(BENCH_QUEUE))) await runtime.boss.createQueue(BENCH_QUEUE);
 }
 
-/** `POST /bench/insert` and `POST /bench/boss-send`; register on the server built by `buildServer`. */
+/** `POST /bench/insert`, `POST /bench/boss-send` and `POST /bench/validate-only`; register on the server built by `buildServer`. */
 export async function comparisonRoutes(app, { runtime }) {
   const accept = (request) => {
     const notification = parseNotification(request.body);
@@ -37,6 +37,12 @@ export async function comparisonRoutes(app, { runtime }) {
     if (!runtime.stores.authenticate(notification.account, typeof token === 'string' ? token : undefined)) throw Errors.webhookUnauthorized();
     return notification;
   };
+
+  // The ceiling: everything but the write (HTTP, JSON body, parse, auth, reply). Opt-in (--routes).
+  app.post('/bench/validate-only', async (request) => {
+    accept(request);
+    return { accepted: true, requestId: request.id };
+  });
 
   app.post('/bench/insert', async (request) => {
     const n = accept(request);

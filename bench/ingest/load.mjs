@@ -68,6 +68,8 @@ process.stdout.write(
     durationSeconds: result.duration,
     warmup2xx: result.warmup?.['2xx'] ?? 0,
     warmupNon2xx: result.warmup?.non2xx ?? 0,
+    // This process's own CPU time (start-up included), so the bench can show what load costs.
+    cpuMicros: (({ user, system }) => user + system)(process.cpuUsage()),
   })}\n`,
 );
 

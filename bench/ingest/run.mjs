@@ -44,6 +44,8 @@ const ROUTES = {
   webhook: `/api/notification?token=${TOKEN}`,
   insert: `/bench/insert?token=${TOKEN}`,
   bossSend: `/bench/boss-send?token=${TOKEN}`,
+  // Not run by default: the server's ceiling without any write, to tell HTTP cost from database cost.
+  validateOnly: `/bench/validate-only?token=${TOKEN}`,
 };
 const names = routeList.split(',').map((n) => n.trim()).filter(Boolean);
 const unknown = names.filter((n) => !ROUTES[n]);
@@ -86,8 +88,8 @@ try {
   app.register(comparisonRoutes, { runtime });
   // What the server answered 2xx, per route, counted as the reply goes out (onSend runs before the
   // write, so a reply cut off by the load generator stopping still counts: its row is committed).
-  const answered2xx = { webhook: 0, insert: 0, bossSend: 0 };
-  const routeOf = { '/api/notification': 'webhook', '/bench/insert': 'insert', '/bench/boss-send': 'bossSend' };
+  const answered2xx = { webhook: 0, insert: 0, bossSend: 0, validateOnly: 0 };
+  const routeOf = { '/api/notification': 'webhook', '/bench/insert': 'insert', '/bench/boss-send': 'bossSend', '/bench/validate-only': 'validateOnly' };
   app.addHook('onSend', (request, reply, payload, done) => {
     const route = routeOf[request.routeOptions.url];
     if (route && reply.statusCode >= 200 && reply.statusCode < 300) answered2xx[route]++;
@@ -187,6 +189,8 @@ process.exit(exitCode);
 /** One autocannon run (warm-up + measured) from a second process. */
 function load(url, bodiesFile) {
   const args = [join(here, 'load.mjs'), '--url', url, '--bodies', bodiesFile, '--connections', String(opt.connections), '--duration', String(opt.duration), '--warmup', String(opt.warmup)];
+  const serverCpu0 = process.cpuUsage();
+  const machine0 = machineCpuMs();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -195,7 +199,18 @@ function load(url, bodiesFile) {
     child.on('close', (code) => {
       if (code !== 0) return reject(new Error(`load generator exited with ${code}`));
       try {
-        resolve(JSON.parse(out));
+        const r = JSON.parse(out);
+        const { user, system } = process.cpuUsage(serverCpu0);
+        const machine = machineCpuMs(machine0);
+        const requests = r.count2xx + r.warmup2xx + r.non2xx + r.warmupNon2xx;
+        r.cpu = {
+          serverUsPerRequest: Math.round((user + system) / requests),
+          loadGeneratorUsPerRequest: Math.round(r.cpuMicros / requests),
+          // Everything else that ran meanwhile: the database, and whatever else shares the machine.
+          restOfMachineUsPerRequest: Math.round(Math.max(0, machine.busy * 1000 - user - system - r.cpuMicros) / requests),
+          machineBusyPercent: Math.round((100 * machine.busy) / machine.total),
+        };
+        resolve(r);
       } catch {
         reject(new Error(`load generator printed no JSON: ${out.slice(0, 500)}`));
       }
@@ -203,13 +218,20 @@ function load(url, bodiesFile) {
   });
 }
 
+/** CPU time of the whole machine (all cores) in ms, since `from` when given. */
+function machineCpuMs(from) {
+  let busy = 0;
+  let total = 0;
+  for (const { times } of cpus()) {
+    busy += times.user + times.nice + times.sys + times.irq;
+    total += times.user + times.nice + times.sys + times.irq + times.idle;
+  }
+  return from ? { busy: busy - from.busy, total: total - from.total } : { busy, total };
+}
+
 /** Across rounds: medians of the rates and latencies, sums of the counts. */
 function summarise(runs) {
-  const median = (key) => {
-    const sorted = runs.map((r) => r[key]).sort((a, b) => a - b);
-    const m = sorted.length >> 1;
-    return sorted.length % 2 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
-  };
+  const median = (key) => median2(runs.map((r) => r[key]));
   const sum = (key) => runs.reduce((s, r) => s + r[key], 0);
   const statusCodes = {};
   for (const r of runs) for (const [code, n] of Object.entries(r.statusCodes)) statusCodes[code] = (statusCodes[code] ?? 0) + n;
@@ -224,7 +246,14 @@ function summarise(runs) {
     non2xx: sum('non2xx') + sum('warmupNon2xx'),
     requests2xx: sum('count2xx'),
     statusCodes,
+    cpu: Object.fromEntries(Object.keys(runs[0].cpu).map((k) => [k, median2(runs.map((r) => r.cpu[k]))])),
   };
+}
+
+function median2(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const m = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
 }
 
 function inboxSummary({ batches, rows }) {

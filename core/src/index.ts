@@ -10,7 +10,7 @@ export { PgDatabase } from './database/pg-database.js';
 export { migrate, MIGRATIONS, type Migration, type MigrationReport } from './database/migrate.js';
 export { DEFAULT_DATA_DIR, DEFAULT_SCHEMA, type Database, type DatabaseOptions, type Queryable } from './database/database.js';
 export { parseNotification, type Notification } from './ingest/notification.js';
-export type { NotificationInbox } from './ingest/notification-inbox.js';
+export type { NotificationInbox, InboxStats } from './ingest/notification-inbox.js';
 export { QueueNames } from './queue/queue-names.js';
 export { createLogger, REDACT_PATHS, type Logger } from './logging/logger.js';
 export { VtexClient, retryAfterMs } from './vtex/vtex-client.js';

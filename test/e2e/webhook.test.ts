@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseNotification } from '@connector/core';
 import { startStack, WEBHOOK_TOKEN, type Stack } from '../support/stack.js';
 
 /** The webhook, with the pipeline workers off so the inbox can be inspected as the webhook left it. */
@@ -76,6 +77,18 @@ describe('POST /api/notification', () => {
     expect(res.statusCode).toBe(401);
     expect(res.json().code).toBe('CONNECTOR_ERR_WEBHOOK_UNAUTHORIZED');
     expect(await count()).toBe(before);
+  });
+
+  it('commits notifications accepted in the same event-loop turn together, in one INSERT', async () => {
+    const before = await count();
+    const stats = stack.runtime.inbox.stats();
+    const skus = stack.vtex.listSkus();
+    // All three accepted before the loop turns: flushing the first at once would send it alone.
+    await Promise.all(skus.map((s, i) => stack.runtime.inbox.accept(parseNotification(stack.vtex.notificationPayload(s.id)), `group-${i}`)));
+    const after = stack.runtime.inbox.stats();
+    expect(after.batches - stats.batches).toBe(1);
+    expect(after.rows - stats.rows).toBe(skus.length);
+    expect(await count()).toBe(before + skus.length);
   });
 
   it('refuses a body over the size limit with 413', async () => {

@@ -2,14 +2,19 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Errors, type FieldProblem } from '../errors/errors.js';
+import { resolveDeliveryConfig, resolveReconciliationConfig, type DeliveryConfigInput, type ReconciliationConfigInput } from './delivery-config.js';
 import type { ConnectorConfig } from './types.js';
 import { createAjv, validateWith } from './validation.js';
 
 export const CONFIG_SCHEMA_PATH = resolve(dirname(fileURLToPath(import.meta.url)), '../../schema/config.schema.json');
+/** The limits sub-schema, shared by the config (`integrations[].limits`) and the plugin manifest. */
+export const LIMITS_SCHEMA_PATH = resolve(dirname(fileURLToPath(import.meta.url)), '../../schema/limits.schema.json');
 
 let compiled: ReturnType<ReturnType<typeof createAjv>['compile']> | undefined;
 function configValidator() {
-  compiled ??= createAjv().compile(JSON.parse(readFileSync(CONFIG_SCHEMA_PATH, 'utf8')));
+  compiled ??= createAjv()
+    .addSchema(JSON.parse(readFileSync(LIMITS_SCHEMA_PATH, 'utf8')))
+    .compile(JSON.parse(readFileSync(CONFIG_SCHEMA_PATH, 'utf8')));
   return compiled;
 }
 
@@ -42,6 +47,8 @@ export function parseConfig(
   const resolved = resolveSecrets(result.value, '', env, problems) as Omit<ConnectorConfig, 'source'> & {
     plugins?: { paths?: string[] };
     server?: ConnectorConfig['server'];
+    delivery?: DeliveryConfigInput;
+    reconciliation?: ReconciliationConfigInput;
   };
   const seen = new Map<string, number>();
   resolved.stores.forEach((store, i) => {
@@ -65,6 +72,8 @@ export function parseConfig(
     stores: resolved.stores,
     plugins: { paths: (resolved.plugins?.paths ?? []).map((p) => resolve(baseDir, p)) },
     server: resolved.server ?? {},
+    delivery: resolveDeliveryConfig(resolved.delivery),
+    reconciliation: resolveReconciliationConfig(resolved.reconciliation),
     source,
   };
 }

@@ -1,3 +1,6 @@
+import type { MarketplaceLimits } from '../plugins/manifest.js';
+import type { DeliveryConfig, ReconciliationConfig } from './delivery-config.js';
+
 /** A secret as written in the config file: inline, or the name of an environment variable. */
 export type SecretRef = string | { env: string };
 
@@ -9,6 +12,8 @@ export interface IntegrationConfig {
   categoryMappings: Record<string, string>;
   /** Plugin-specific, validated by the plugin's settings schema; secrets already resolved. */
   settings: Record<string, unknown>;
+  /** Overrides of the plugin's declared limits (same shape as the manifest's `limits`). */
+  limits?: MarketplaceLimits;
 }
 
 export interface StoreConfig {
@@ -23,6 +28,10 @@ export interface ConnectorConfig {
   stores: StoreConfig[];
   plugins: { paths: string[] };
   server: { host?: string; port?: number };
+  /** Retries, breaker, contingency and feed polling, defaults applied. */
+  delivery: DeliveryConfig;
+  /** Reconciliation and periodic refresh schedules, defaults applied. */
+  reconciliation: ReconciliationConfig;
   /** Where the config came from, for messages; `(inline)` when built in code. */
   source: string;
 }

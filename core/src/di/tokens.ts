@@ -31,4 +31,13 @@ export const TOKENS = {
   MarketplaceSyncStage: token<import('../pipeline/marketplace-sync.js').MarketplaceSyncStage>('MarketplaceSyncStage'),
   DeliveryStage: token<import('../pipeline/delivery.js').DeliveryStage>('DeliveryStage'),
   Queues: token<import('../queue/queues.js').Queues>('Queues'),
+  RateBudget: token<import('../delivery/rate-budget.js').RateBudget>('RateBudget'),
+  Breakers: token<import('../delivery/breakers.js').Breakers>('Breakers'),
+  Contingency: token<import('../delivery/contingency.js').Contingency>('Contingency'),
+  DeliveryGate: token<import('../delivery/gate.js').DeliveryGate>('DeliveryGate'),
+  IntegrationLimits: token<import('../delivery/integration-limits.js').IntegrationLimitsService>('IntegrationLimits'),
+  MarketplaceCaller: token<import('../delivery/marketplace-caller.js').MarketplaceCaller>('MarketplaceCaller'),
+  PublishIntents: token<import('../delivery/publish-intents.js').PublishIntents>('PublishIntents'),
+  DeliveryWorkers: token<import('../delivery/delivery-workers.js').DeliveryWorkers>('DeliveryWorkers'),
+  DeadLetters: token<import('../delivery/dead-letters.js').DeadLetters>('DeadLetters'),
 } as const;

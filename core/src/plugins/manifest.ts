@@ -1,9 +1,12 @@
 import type { Fix } from '../plugin-api/index.js';
 
+/** Shape shared with core/schema/limits.schema.json (the manifest's and the config's `limits`). */
 export interface RateLimit {
   /** Sustained requests per second. */
-  perSecond: number;
-  /** Requests allowed at once above the sustained rate. */
+  perSecond?: number;
+  /** Sustained requests per minute; with perSecond too, the stricter wins. */
+  perMinute?: number;
+  /** Requests allowed at once above the sustained rate (default 1). */
   burst?: number;
 }
 
@@ -23,6 +26,15 @@ export interface MarketplaceContribution {
   settings?: Record<string, unknown>;
   allowedHosts?: string[];
   limits?: MarketplaceLimits;
+  capabilities?: MarketplaceCapabilities;
+}
+
+/** How the marketplace takes data: item by item, or in lots (feeds) it processes asynchronously. */
+export interface MarketplaceCapabilities {
+  mode: 'item' | 'feed';
+  canDeactivate: boolean;
+  /** Feed marketplaces that ignore (or refuse) offers for products they have not catalogued yet. */
+  needsProductBeforeOffer: boolean;
 }
 
 export interface PluginManifest {

@@ -10,10 +10,21 @@ import { Errors } from '../errors/errors.js';
 import { Dispatcher } from '../ingest/dispatcher.js';
 import { NotificationInbox } from '../ingest/notification-inbox.js';
 import { createLogger, type Logger } from '../logging/logger.js';
+import { Breakers } from '../delivery/breakers.js';
+import { Contingency } from '../delivery/contingency.js';
+import { DeadLetters } from '../delivery/dead-letters.js';
+import { DeliveryWorkers } from '../delivery/delivery-workers.js';
+import { DeliveryGate } from '../delivery/gate.js';
+import { IntegrationLimitsService, type IntegrationLimits } from '../delivery/integration-limits.js';
+import { validateLimits } from '../delivery/limits.js';
+import { MarketplaceCaller } from '../delivery/marketplace-caller.js';
+import { PublishIntents } from '../delivery/publish-intents.js';
+import { RateBudget } from '../delivery/rate-budget.js';
 import { DeliveryStage } from '../pipeline/delivery.js';
 import { MarketplaceSyncStage } from '../pipeline/marketplace-sync.js';
 import { SkuRefreshStage } from '../pipeline/sku-refresh.js';
 import { PluginHost } from '../plugins/plugin-host.js';
+import { QueueNames } from '../queue/queue-names.js';
 import { Queues } from '../queue/queues.js';
 import { SnapshotRepository } from '../state/snapshot-repository.js';
 import { StateRepository } from '../state/state-repository.js';
@@ -58,7 +69,9 @@ export class ConnectorRuntime {
         ...db.bossOptions(),
         useListenNotify: true,
         // Maintenance and scheduling are cheap; every runtime takes part, pg-boss elects one per pass.
-        superviseIntervalSeconds: 60,
+        // 15 s: jobs of a crashed process are taken back soon after their heartbeat goes stale.
+        superviseIntervalSeconds: 15,
+        monitorIntervalSeconds: 15,
       });
       boss.on('error', (error) => log.error({ err: error }, 'pg-boss error'));
       boss.on('warning', (warning) => log.warn({ warning }, 'pg-boss warning'));
@@ -81,14 +94,30 @@ export class ConnectorRuntime {
         [TOKENS.SkuRefreshStage, SkuRefreshStage],
         [TOKENS.MarketplaceSyncStage, MarketplaceSyncStage],
         [TOKENS.DeliveryStage, DeliveryStage],
+        [TOKENS.RateBudget, RateBudget],
+        [TOKENS.Breakers, Breakers],
+        [TOKENS.Contingency, Contingency],
+        [TOKENS.DeliveryGate, DeliveryGate],
+        [TOKENS.IntegrationLimits, IntegrationLimitsService],
+        [TOKENS.MarketplaceCaller, MarketplaceCaller],
+        [TOKENS.PublishIntents, PublishIntents],
+        [TOKENS.DeliveryWorkers, DeliveryWorkers],
+        [TOKENS.DeadLetters, DeadLetters],
       ] as const) {
         c.registerSingleton(token as symbol, cls as never);
       }
 
       // Integrations whose marketplace has no plugin, or whose settings the plugin refuses, are
       // config errors: listed together, before anything starts.
-      const problems = c.resolve(TOKENS.PluginHost).validateIntegrations(options.config.stores);
+      const host = c.resolve(TOKENS.PluginHost);
+      const problems = host.validateIntegrations(options.config.stores);
       if (problems.length) throw Errors.configInvalid(options.config.source, problems);
+      // The limits the core will enforce: the manifest's must pass the same schema as the config's.
+      for (const marketplace of new Set(options.config.stores.flatMap((s) => s.integrations.map((i) => i.marketplace)))) {
+        const manifest = host.manifest(marketplace);
+        const limitProblems = validateLimits(manifest.contributes.marketplace.limits ?? {}, '/contributes/marketplace/limits');
+        if (limitProblems.length) throw Errors.pluginInvalid(manifest.name, limitProblems);
+      }
 
       return new ConnectorRuntime(c, db, boss, log, ownsDb, options.workers ?? true);
     } catch (error) {
@@ -113,6 +142,49 @@ export class ConnectorRuntime {
     return this.container.resolve(TOKENS.PluginHost);
   }
 
+  /** Dead-letter queues: list and replay (`connector dlq`). */
+  get deadLetters(): DeadLetters {
+    return this.container.resolve(TOKENS.DeadLetters);
+  }
+
+  /** Circuit breakers, per store × marketplace (`status()` for operators). */
+  get breakers(): Breakers {
+    return this.container.resolve(TOKENS.Breakers);
+  }
+
+  /** Auth contingency: paused integrations. */
+  get contingency(): Contingency {
+    return this.container.resolve(TOKENS.Contingency);
+  }
+
+  /** Global rate budgets (`status()` shows tokens, slow-downs and 429s). */
+  get budgets(): RateBudget {
+    return this.container.resolve(TOKENS.RateBudget);
+  }
+
+  /** The limits the core enforces for an integration: the plugin's, with the config's overrides. */
+  effectiveLimits(store: string, marketplace: string): IntegrationLimits {
+    return this.container.resolve(TOKENS.IntegrationLimits).get(store, marketplace);
+  }
+
+  /**
+   * New settings for an integration (e.g. new credentials): validated by the plugin's schema, the
+   * plugin is activated again with them, and a paused integration is probed at once — when they
+   * work, everything it kept queued flows again. Settings live in this process (config file); the
+   * admin API will persist them.
+   */
+  async updateIntegrationSettings(store: string, marketplace: string, settings: Record<string, unknown>): Promise<void> {
+    const storeConfig = this.stores.get(store);
+    const integration = this.stores.integration(store, marketplace);
+    if (!storeConfig || !integration) throw Errors.invalidArgument('marketplace', `store "${store}" has no integration "${marketplace}"`);
+    const next = structuredClone(settings);
+    const problems = this.plugins.validateSettings(storeConfig, marketplace, next);
+    if (problems.length) throw Errors.settingsInvalid(`${store}/${marketplace}`, problems);
+    integration.settings = next;
+    await this.plugins.deactivate(store, marketplace);
+    if (this.started && this.workers) await this.container.resolve(TOKENS.DeliveryWorkers).probeNow(store, marketplace);
+  }
+
   /** Starts pg-boss, seeds the store registry, creates the queues and (unless disabled) the workers. */
   async start(): Promise<void> {
     if (this.started) return;
@@ -123,13 +195,34 @@ export class ConnectorRuntime {
       const refresh = this.container.resolve(TOKENS.SkuRefreshStage);
       const sync = this.container.resolve(TOKENS.MarketplaceSyncStage);
       const delivery = this.container.resolve(TOKENS.DeliveryStage);
+      const deliveryWorkers = this.container.resolve(TOKENS.DeliveryWorkers);
+      const limits = this.container.resolve(TOKENS.IntegrationLimits);
       for (const store of this.stores.list()) {
         await refresh.start(store);
         for (const integration of store.integrations.filter((i) => i.enabled)) {
           await sync.start(store, integration);
-          await delivery.start(store, integration);
+          const { limits: l, buckets, capabilities } = limits.get(store.account, integration.marketplace);
+          if (capabilities.mode === 'feed') {
+            throw new Error('feed marketplaces: not wired yet');
+          } else {
+            // About ten seconds of budget per fetch, so jobs are not held long waiting for tokens.
+            const rate = Math.min(...Object.values(buckets).map((b) => b.rate), Infinity);
+            const batchSize = Math.max(1, Math.min(l.batch.maxItems, Number.isFinite(rate) ? Math.ceil(rate * 10) : l.batch.maxItems));
+            await deliveryWorkers.start(store, integration, {
+              gated: [
+                {
+                  queue: QueueNames.delivery(store.account, integration.marketplace),
+                  options: { batchSize, includeMetadata: true, perJobResults: true, burstWhenBatchFull: true, pollingIntervalSeconds: 1 },
+                  handler: ((jobs: never) => delivery.handle(store, integration, jobs)) as never,
+                },
+              ],
+              always: [],
+              probe: (purpose) => delivery.probe(store, integration, purpose),
+            });
+          }
         }
       }
+      deliveryWorkers.run();
       this.container.resolve(TOKENS.Dispatcher).start();
     }
     this.started = true;
@@ -141,6 +234,7 @@ export class ConnectorRuntime {
     await this.inbox.drain();
     if (this.started) {
       await this.container.resolve(TOKENS.Dispatcher).stop();
+      await this.container.resolve(TOKENS.DeliveryWorkers).stop();
       await this.boss.stop({ graceful: true, timeout: timeoutMs });
     }
     await this.plugins.dispose();

@@ -15,6 +15,12 @@ export interface StackOptions {
   workers?: boolean;
   categoryMappings?: Record<string, string>;
   minimumStock?: number;
+  /** `integrations[].limits` of the Mercado Livre integration (overrides the plugin's). */
+  limits?: Record<string, unknown>;
+  /** The config's `delivery` section (retries, breaker, …). */
+  delivery?: Record<string, unknown>;
+  /** The config's `reconciliation` section; tests turn the schedules off unless they say otherwise. */
+  reconciliation?: Record<string, unknown>;
 }
 
 export interface Stack {
@@ -43,10 +49,13 @@ export function stackConfig(vtex: FakeVtex, ml: FakeMercadoLivre, accessToken: s
             minimumStock: options.minimumStock ?? 0,
             categoryMappings: options.categoryMappings ?? { [String(CATEGORY_ID)]: ML_CATEGORY },
             settings: { accessToken, apiBaseUrl: ml.url },
+            ...(options.limits && { limits: options.limits }),
           },
         ],
       },
     ],
+    ...(options.delivery && { delivery: options.delivery }),
+    reconciliation: { enabled: false, ...options.reconciliation },
   };
 }
 

@@ -77,7 +77,8 @@ export class MarketplaceCaller {
       const handlers = await this.plugins.handlers(store, marketplace);
       try {
         const value = await fn(handlers);
-        await this.succeeded(account, marketplace);
+        // A probe's success is acted on by the prober once the probe's results are recorded.
+        if (!options.probe) await this.succeeded(account, marketplace);
         return value;
       } catch (error) {
         const { kind, error: e } = classify(error, marketplace);
@@ -91,7 +92,7 @@ export class MarketplaceCaller {
           continue;
         }
         if (kind === 'auth') {
-          await this.succeeded(account, marketplace); // it answered: it is up
+          if (!options.probe) await this.succeeded(account, marketplace); // it answered: it is up
           if (!authRetried && (await this.refreshAuth(store, marketplace, handlers))) {
             authRetried = true;
             continue;
@@ -102,7 +103,7 @@ export class MarketplaceCaller {
         }
         if (kind === 'technical') {
           this.gate.noteBreaker(await this.breakers.failure(account, marketplace, e.message, options.probe));
-        } else if (kind === 'rejected') {
+        } else if (kind === 'rejected' && !options.probe) {
           await this.succeeded(account, marketplace);
         }
         throw e;

@@ -32,6 +32,12 @@ import { StoreRegistry } from '../stores/store-registry.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { VtexClients } from '../vtex/vtex-clients.js';
 
+/**
+ * Retries and deferred jobs wake no LISTEN/NOTIFY (only new jobs do), so queues that call
+ * marketplaces poll this often even with NOTIFY on (pg-boss's default is 30 s).
+ */
+const RETRY_POLL_SECONDS = 2;
+
 export interface RuntimeOptions {
   config: ConnectorConfig;
   /** Where the data lives: options to open it, or an already open database (tests). */
@@ -212,7 +218,7 @@ export class ConnectorRuntime {
               gated: [
                 {
                   queue: QueueNames.delivery(store.account, integration.marketplace),
-                  options: { batchSize, includeMetadata: true, perJobResults: true, burstWhenBatchFull: true, pollingIntervalSeconds: 1 },
+                  options: { batchSize, includeMetadata: true, perJobResults: true, burstWhenBatchFull: true, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: RETRY_POLL_SECONDS },
                   handler: ((jobs: never) => delivery.handle(store, integration, jobs)) as never,
                 },
               ],

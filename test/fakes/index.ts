@@ -13,3 +13,13 @@ export {
   MAX_TITLE_LENGTH,
 } from './mercadolivre/index.js';
 export type { FaultControls } from './http.js';
+export {
+  FakeFeedMarketplace,
+  type FakeFeedMarketplaceOptions,
+  type FakeFeed,
+  type FakeProduct,
+  type FakeOffer,
+  type FeedCounters,
+  type FeedMessage,
+  type FeedResult,
+} from './feed-marketplace/index.js';

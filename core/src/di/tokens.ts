@@ -40,4 +40,6 @@ export const TOKENS = {
   PublishIntents: token<import('../delivery/publish-intents.js').PublishIntents>('PublishIntents'),
   DeliveryWorkers: token<import('../delivery/delivery-workers.js').DeliveryWorkers>('DeliveryWorkers'),
   DeadLetters: token<import('../delivery/dead-letters.js').DeadLetters>('DeadLetters'),
+  LotStage: token<import('../delivery/lots/lot-stage.js').LotStage>('LotStage'),
+  Lots: token<import('../delivery/lots/lot-repository.js').LotRepository>('Lots'),
 } as const;

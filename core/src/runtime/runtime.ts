@@ -17,6 +17,8 @@ import { DeliveryWorkers } from '../delivery/delivery-workers.js';
 import { DeliveryGate } from '../delivery/gate.js';
 import { IntegrationLimitsService, type IntegrationLimits } from '../delivery/integration-limits.js';
 import { validateLimits } from '../delivery/limits.js';
+import { LotRepository } from '../delivery/lots/lot-repository.js';
+import { LotStage } from '../delivery/lots/lot-stage.js';
 import { MarketplaceCaller } from '../delivery/marketplace-caller.js';
 import { PublishIntents } from '../delivery/publish-intents.js';
 import { RateBudget } from '../delivery/rate-budget.js';
@@ -109,6 +111,8 @@ export class ConnectorRuntime {
         [TOKENS.PublishIntents, PublishIntents],
         [TOKENS.DeliveryWorkers, DeliveryWorkers],
         [TOKENS.DeadLetters, DeadLetters],
+        [TOKENS.Lots, LotRepository],
+        [TOKENS.LotStage, LotStage],
       ] as const) {
         c.registerSingleton(token as symbol, cls as never);
       }
@@ -168,6 +172,11 @@ export class ConnectorRuntime {
     return this.container.resolve(TOKENS.RateBudget);
   }
 
+  /** Lot (feed) history of feed marketplaces. */
+  get lots(): LotRepository {
+    return this.container.resolve(TOKENS.Lots);
+  }
+
   /** The limits the core enforces for an integration: the plugin's, with the config's overrides. */
   effectiveLimits(store: string, marketplace: string): IntegrationLimits {
     return this.container.resolve(TOKENS.IntegrationLimits).get(store, marketplace);
@@ -209,7 +218,22 @@ export class ConnectorRuntime {
           await sync.start(store, integration);
           const { limits: l, buckets, capabilities } = limits.get(store.account, integration.marketplace);
           if (capabilities.mode === 'feed') {
-            throw new Error('feed marketplaces: not wired yet');
+            const lots = this.container.resolve(TOKENS.LotStage);
+            const common = { includeMetadata: true, perJobResults: true, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: RETRY_POLL_SECONDS } as const;
+            await deliveryWorkers.start(store, integration, {
+              gated: [
+                { queue: QueueNames.lotSubmit(store.account, integration.marketplace), options: { ...common, batchSize: 2 }, handler: ((jobs: never) => lots.submit(store, integration, jobs)) as never },
+                { queue: QueueNames.feedStatus(store.account, integration.marketplace), options: { ...common, batchSize: 10 }, handler: ((jobs: never) => lots.poll(store, integration, jobs)) as never },
+              ],
+              always: [
+                {
+                  queue: QueueNames.delivery(store.account, integration.marketplace),
+                  options: { ...common, batchSize: l.batch.maxItems, burstWhenBatchFull: true },
+                  handler: ((jobs: never) => lots.assemble(store, integration, jobs)) as never,
+                },
+              ],
+              probe: () => lots.probe(store, integration),
+            });
           } else {
             // About ten seconds of budget per fetch, so jobs are not held long waiting for tokens.
             const rate = Math.min(...Object.values(buckets).map((b) => b.rate), Infinity);

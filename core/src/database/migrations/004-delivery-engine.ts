@@ -73,6 +73,7 @@ export const migration: Migration = {
         item_count   integer not null default 0,
         bytes        integer not null default 0,
         feed_ref     text,
+        submit_job   text,               -- the lot-submit job that holds it while submitting
         polls        integer not null default 0,
         accepted     integer,
         rejected     integer,

@@ -2,6 +2,7 @@ import yargs from 'yargs';
 import { dbMigrateCommand } from './commands/db-migrate.js';
 import { sandboxCommand } from './commands/sandbox.js';
 import { serveCommand } from './commands/serve.js';
+import { syncCommand } from './commands/sync.js';
 
 export async function main(argv: string[]): Promise<void> {
   await yargs(argv)
@@ -10,7 +11,8 @@ export async function main(argv: string[]): Promise<void> {
     .command(serveCommand)
     .command(dbMigrateCommand)
     .command(sandboxCommand)
-    .demandCommand(1, 'Name a command: serve, db migrate or sandbox (see --help).')
+    .command(syncCommand)
+    .demandCommand(1, 'Name a command: serve, sync, dlq, reconcile, db migrate or sandbox (see --help).')
     .recommendCommands()
     .strict()
     .help()

@@ -42,4 +42,5 @@ export const TOKENS = {
   DeadLetters: token<import('../delivery/dead-letters.js').DeadLetters>('DeadLetters'),
   LotStage: token<import('../delivery/lots/lot-stage.js').LotStage>('LotStage'),
   Lots: token<import('../delivery/lots/lot-repository.js').LotRepository>('Lots'),
+  InitialLoad: token<import('../initial-load/initial-load.js').InitialLoad>('InitialLoad'),
 } as const;

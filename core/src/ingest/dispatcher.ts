@@ -11,6 +11,8 @@ export interface SkuRefreshJob {
   skuId: string;
   /** The request id of the notification that started this work, carried through every stage. */
   requestId: string;
+  /** Only these marketplaces (an initial load or a reconciliation repair for one); absent: every enabled one. */
+  marketplaces?: string[];
 }
 
 const BATCH = 1000;

@@ -59,7 +59,11 @@ export class MarketplaceSyncStage {
       }
       const hash = hashPayload(outcome.payload);
       const current = states.get(skuId);
-      if (current?.status === 'synced' && current.delivered_hash === hash) continue; // unchanged: nothing to send
+      if (current?.status === 'synced' && current.delivered_hash === hash) {
+        // Unchanged: nothing to send, but the row records that it was checked (initial-load progress counts it).
+        updates.push({ ...base, status: 'synced' });
+        continue;
+      }
       updates.push({ ...base, status: 'pending', desired: { payload: outcome.payload, hash } });
       deliveries.push({ skuId, requestId });
     }

@@ -12,7 +12,7 @@ import { settleLimit } from '../util/map-limit.js';
 import type { SkuSnapshot, VtexOffer, VtexProduct, VtexSkuAndContext } from '../vtex/types.js';
 import type { VtexClients } from '../vtex/vtex-clients.js';
 
-export type MarketplaceSyncJob = SkuRefreshJob;
+export type MarketplaceSyncJob = Omit<SkuRefreshJob, 'marketplaces'>;
 
 /** Calls to VTEX in flight at once per batch (Catalog allows 15,000 req/min per endpoint). */
 const VTEX_CONCURRENCY = 8;
@@ -98,8 +98,20 @@ export class SkuRefreshStage {
     await this.snapshots.saveMany(snapshots);
 
     const requestIds = new Map(jobs.map((j) => [j.data.skuId, j.data.requestId]));
-    const next = snapshots.map((s) => ({ data: { skuId: s.skuId, requestId: requestIds.get(s.skuId)! }, singletonKey: s.skuId }));
+    // A SKU goes to every marketplace one of its jobs asks for (a job without `marketplaces`: all).
+    const wanted = new Map<string, Set<string> | 'all'>();
+    for (const { data } of jobs) {
+      const before = wanted.get(data.skuId);
+      if (!data.marketplaces) wanted.set(data.skuId, 'all');
+      else if (before !== 'all') wanted.set(data.skuId, new Set([...(before ?? []), ...data.marketplaces]));
+    }
     for (const integration of this.stores.enabledIntegrations(store.account)) {
+      const next = snapshots
+        .filter((s) => {
+          const w = wanted.get(s.skuId);
+          return w === 'all' || w?.has(integration.marketplace);
+        })
+        .map((s) => ({ data: { skuId: s.skuId, requestId: requestIds.get(s.skuId)! }, singletonKey: s.skuId }));
       if (next.length) await this.boss.insert(QueueNames.marketplaceSync(store.account, integration.marketplace), next);
     }
 

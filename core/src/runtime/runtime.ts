@@ -22,6 +22,7 @@ import { LotStage } from '../delivery/lots/lot-stage.js';
 import { MarketplaceCaller } from '../delivery/marketplace-caller.js';
 import { PublishIntents } from '../delivery/publish-intents.js';
 import { RateBudget } from '../delivery/rate-budget.js';
+import { InitialLoad } from '../initial-load/initial-load.js';
 import { DeliveryStage } from '../pipeline/delivery.js';
 import { MarketplaceSyncStage } from '../pipeline/marketplace-sync.js';
 import { SkuRefreshStage } from '../pipeline/sku-refresh.js';
@@ -113,6 +114,7 @@ export class ConnectorRuntime {
         [TOKENS.DeadLetters, DeadLetters],
         [TOKENS.Lots, LotRepository],
         [TOKENS.LotStage, LotStage],
+        [TOKENS.InitialLoad, InitialLoad],
       ] as const) {
         c.registerSingleton(token as symbol, cls as never);
       }
@@ -170,6 +172,11 @@ export class ConnectorRuntime {
   /** Global rate budgets (`status()` shows tokens, slow-downs and 429s). */
   get budgets(): RateBudget {
     return this.container.resolve(TOKENS.RateBudget);
+  }
+
+  /** Initial loads (`connector sync`): start or resume, progress. */
+  get initialLoad(): InitialLoad {
+    return this.container.resolve(TOKENS.InitialLoad);
   }
 
   /** Lot (feed) history of feed marketplaces. */
@@ -253,6 +260,10 @@ export class ConnectorRuntime {
         }
       }
       deliveryWorkers.run();
+      const initialLoad = this.container.resolve(TOKENS.InitialLoad);
+      await this.boss.work(QueueNames.initialLoad(), { batchSize: 1, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: RETRY_POLL_SECONDS }, async ([job]) => {
+        await initialLoad.handlePage(job as never);
+      });
       this.container.resolve(TOKENS.Dispatcher).start();
     }
     this.started = true;

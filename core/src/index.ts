@@ -30,3 +30,4 @@ export type { EffectiveLimits } from './delivery/limits.js';
 export type { LotRow, LotItemRow, LotOperation, LotStatus } from './delivery/lots/lot-repository.js';
 export { LIMITS_SCHEMA_PATH } from './config/load.js';
 export type { DeliveryConfig, ReconciliationConfig } from './config/delivery-config.js';
+export type { Drift, DriftKind, RunSummary, ReconcileScope } from './reconciliation/reconciler.js';

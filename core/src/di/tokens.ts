@@ -43,4 +43,5 @@ export const TOKENS = {
   LotStage: token<import('../delivery/lots/lot-stage.js').LotStage>('LotStage'),
   Lots: token<import('../delivery/lots/lot-repository.js').LotRepository>('Lots'),
   InitialLoad: token<import('../initial-load/initial-load.js').InitialLoad>('InitialLoad'),
+  Reconciler: token<import('../reconciliation/reconciler.js').Reconciler>('Reconciler'),
 } as const;

@@ -28,6 +28,7 @@ import { MarketplaceSyncStage } from '../pipeline/marketplace-sync.js';
 import { SkuRefreshStage } from '../pipeline/sku-refresh.js';
 import { PluginHost } from '../plugins/plugin-host.js';
 import { QueueNames } from '../queue/queue-names.js';
+import { Reconciler } from '../reconciliation/reconciler.js';
 import { Queues } from '../queue/queues.js';
 import { SnapshotRepository } from '../state/snapshot-repository.js';
 import { StateRepository } from '../state/state-repository.js';
@@ -115,6 +116,7 @@ export class ConnectorRuntime {
         [TOKENS.Lots, LotRepository],
         [TOKENS.LotStage, LotStage],
         [TOKENS.InitialLoad, InitialLoad],
+        [TOKENS.Reconciler, Reconciler],
       ] as const) {
         c.registerSingleton(token as symbol, cls as never);
       }
@@ -177,6 +179,11 @@ export class ConnectorRuntime {
   /** Initial loads (`connector sync`): start or resume, progress. */
   get initialLoad(): InitialLoad {
     return this.container.resolve(TOKENS.InitialLoad);
+  }
+
+  /** Reconciliation runs and drifts (`connector reconcile`). */
+  get reconciler(): Reconciler {
+    return this.container.resolve(TOKENS.Reconciler);
   }
 
   /** Lot (feed) history of feed marketplaces. */
@@ -264,6 +271,11 @@ export class ConnectorRuntime {
       await this.boss.work(QueueNames.initialLoad(), { batchSize: 1, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: RETRY_POLL_SECONDS }, async ([job]) => {
         await initialLoad.handlePage(job as never);
       });
+      const reconciler = this.container.resolve(TOKENS.Reconciler);
+      await this.boss.work(QueueNames.reconcile(), { batchSize: 1, pollingIntervalSeconds: 5 }, async ([job]) => {
+        await reconciler.handle(job as never);
+      });
+      await reconciler.schedule();
       this.container.resolve(TOKENS.Dispatcher).start();
     }
     this.started = true;

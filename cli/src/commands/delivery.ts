@@ -39,7 +39,7 @@ const statusCommand: CommandModule<object, Args> = {
         const p = r.pause as { paused: boolean; reason?: string | null; nextProbeAt?: string | null };
         process.stdout.write(`  credentials: ${p.paused ? `PAUSED — ${p.reason}; next check ${p.nextProbeAt}` : 'ok'}\n`);
         for (const g of r.budgets) {
-          process.stdout.write(`  budget ${g.operation}: ${g.rate.toFixed(2)}/s × ${g.factor.toFixed(2)}, ${g.granted} calls, ${g.rateLimited} × 429${g.blockedUntil ? `, waiting until ${g.blockedUntil}` : ''}\n`);
+          process.stdout.write(`  budget ${g.operation}: ${g.rate.toFixed(2)}/s × ${g.factor.toFixed(2)}, ${g.available}/${g.capacity} free now, ${g.granted} calls, ${g.rateLimited} × 429${g.blockedUntil ? `, waiting until ${g.blockedUntil}` : ''}\n`);
         }
         process.stdout.write(`  dead letters: ${r.deadLetters}\n`);
         for (const l of r.lots) process.stdout.write(`  lot #${l.id} ${l.operation} ${l.status}: ${l.item_count} items${l.accepted !== null ? `, ${l.accepted} accepted, ${l.rejected} refused` : ''}\n`);

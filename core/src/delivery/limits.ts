@@ -52,11 +52,14 @@ export function capabilitiesOf(manifest: PluginManifest): MarketplaceCapabilitie
 
 /**
  * A declared limit as a token bucket the core can enforce across processes, with a safety margin for
- * the time between our grant and the request reaching the marketplace (event loop, network): one
- * token of the burst is held back, or, with a burst of 1, the spacing grows by JITTER_GUARD_MS.
- * Without it, two requests granted 1/rate apart can arrive closer together and draw a 429.
+ * the time between our grant and the request reaching the marketplace (event loop, database, network
+ * — tens of ms on a busy 2-core host): requests granted 1/rate apart can arrive bunched together and
+ * draw a 429. With a burst, the tokens of JITTER_GUARD_MS (at least one) are held back, which costs
+ * only part of the initial burst, never sustained rate;
+ * with a burst of 1 there is nothing to hold back, so the spacing grows by SPACING_GUARD_MS instead.
  */
-export const JITTER_GUARD_MS = 10;
+export const JITTER_GUARD_MS = 200;
+export const SPACING_GUARD_MS = 10;
 
 export interface Bucket {
   /** Tokens per second. */
@@ -67,8 +70,11 @@ export interface Bucket {
 export function bucketFor(limit: RateLimit): Bucket {
   const perSecond = Math.min(limit.perSecond ?? Infinity, limit.perMinute !== undefined ? limit.perMinute / 60 : Infinity);
   const burst = limit.burst ?? 1;
-  if (burst >= 2) return { rate: perSecond, capacity: burst - 1 };
-  return { rate: perSecond / (1 + (perSecond * JITTER_GUARD_MS) / 1000), capacity: 1 };
+  if (burst >= 2) {
+    const holdBack = Math.min(burst - 1, Math.max(1, Math.ceil((perSecond * JITTER_GUARD_MS) / 1000)));
+    return { rate: perSecond, capacity: burst - holdBack };
+  }
+  return { rate: perSecond / (1 + (perSecond * SPACING_GUARD_MS) / 1000), capacity: 1 };
 }
 
 /** The bucket an operation draws on: its own entry, else `default`, else none (not rate limited). */

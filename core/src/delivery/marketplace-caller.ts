@@ -40,6 +40,11 @@ export interface CallOptions {
   /** The breaker's probe or the credentials probe: goes although the gate is closed. */
   probe?: boolean;
   signal?: AbortSignal;
+  /**
+   * Runs once, before the call waits for its budget (e.g. writing an intent): nothing but the call
+   * itself may stand between the budget's slot and the request, or requests bunch up on the wire.
+   */
+  before?: () => Promise<void>;
 }
 
 /**
@@ -70,11 +75,13 @@ export class MarketplaceCaller {
     const account = store.account;
     const bucket = this.limits.bucketFor(account, marketplace, operation);
     let authRetried = false;
+    this.checkGate(account, marketplace, options);
+    const handlers = await this.plugins.handlers(store, marketplace);
+    await options.before?.();
     for (let rateWaits = 0; ; ) {
       this.checkGate(account, marketplace, options);
       if (bucket) await this.budget.take({ store: account, marketplace, operation: bucket }, options.signal);
       this.checkGate(account, marketplace, options);
-      const handlers = await this.plugins.handlers(store, marketplace);
       try {
         const value = await fn(handlers);
         // A probe's success is acted on by the prober once the probe's results are recorded.

@@ -117,16 +117,10 @@ export class DeliveryStage {
         const id = marketplaceId;
         ({ response } = await this.caller.call(store, marketplace, 'update', (h) => h.update({ skuId, marketplaceId: id, payload }), call));
       } else {
-        const created = await this.caller.call(
-          store,
-          marketplace,
-          'publish',
-          async (h) => {
-            await this.intents.begin(store.account, marketplace, skuId);
-            return h.publish({ skuId, payload });
-          },
-          call,
-        );
+        const created = await this.caller.call(store, marketplace, 'publish', (h) => h.publish({ skuId, payload }), {
+          ...call,
+          before: () => this.intents.begin(store.account, marketplace, skuId),
+        });
         // The id first: a crash after this leaves it known, so no second create.
         await this.intents.complete(store.account, marketplace, skuId, created.marketplaceId);
         marketplaceId = created.marketplaceId;

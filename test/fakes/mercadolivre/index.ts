@@ -164,6 +164,9 @@ export class FakeMercadoLivre {
     return token;
   }
 
+  /** While true, every access token is refused with 401 (an outage of ML's auth); they work again after. */
+  refuseAllTokens = false;
+
   /** Every access token issued so far is now rejected with 401 (refresh tokens stay valid). */
   expireAccessTokens(): void {
     this.#accessTokens.clear();
@@ -262,7 +265,7 @@ export class FakeMercadoLivre {
   #authorized(req: IncomingMessage): boolean {
     const token = /^Bearer (\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
     const expiresAt = token === undefined ? undefined : this.#accessTokens.get(token);
-    return expiresAt !== undefined && expiresAt > Date.now();
+    return !this.refuseAllTokens && expiresAt !== undefined && expiresAt > Date.now();
   }
 
   #tooManyRequests(seconds: number): never {

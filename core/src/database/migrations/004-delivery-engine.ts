@@ -4,16 +4,15 @@ export const migration: Migration = {
   version: 4,
   name: 'delivery engine: rate budgets, breakers, pauses, publish intents, lots, initial loads, reconciliation',
   sql: `
-      -- One token bucket per store × marketplace × operation, shared by every runtime process.
+      -- One rate budget per store × marketplace × operation, shared by every runtime process (GCRA:
+      -- each call reserves the next free slot; tat is the theoretical arrival time of the next call).
       create table rate_budgets (
         store         text not null,
         marketplace   text not null,
         operation     text not null,
-        rate          double precision not null,           -- tokens per second, as enforced
+        rate          double precision not null,           -- calls per second, as enforced
         capacity      double precision not null,           -- burst
-        tokens        double precision not null,
-        -- may lie in the future: no token accrues before it (a Retry-After being honoured)
-        refilled_at   timestamptz not null default clock_timestamp(),
+        tat           timestamptz not null default clock_timestamp(),
         -- slow-down after a 429: the rate is multiplied by it; it recovers towards 1 over time
         factor        double precision not null default 1,
         factor_at     timestamptz not null default clock_timestamp(),

@@ -108,6 +108,8 @@ try {
     maxObservedPerSecond: ml.counters.maxObservedPerSecond,
     requestsPerProcess: tokens.map((t) => ml.counters.requestsByToken.get(t) ?? 0),
     creates: ml.counters.creates,
+    // Two processes, one job each at a time: no SKU may be created twice.
+    skusCreatedTwice: [...ml.counters.createsBySku.values()].filter((n) => n > 1).length,
     itemsOnMarketplace: ml.items.size,
     deliverySeconds: Number(seconds.toFixed(2)),
     secondsToQueueEverySku: Number(queuedSeconds.toFixed(2)),

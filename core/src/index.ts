@@ -26,7 +26,7 @@ export type { BreakerStatus, BreakerState } from './delivery/breakers.js';
 export type { PauseStatus } from './delivery/contingency.js';
 export type { BudgetStatus } from './delivery/rate-budget.js';
 export type { IntegrationLimits } from './delivery/integration-limits.js';
-export type { EffectiveLimits } from './delivery/limits.js';
+export { bucketFor, effectiveLimits, type EffectiveLimits, type Bucket } from './delivery/limits.js';
 export type { LotRow, LotItemRow, LotOperation, LotStatus } from './delivery/lots/lot-repository.js';
 export { LIMITS_SCHEMA_PATH } from './config/load.js';
 export type { DeliveryConfig, ReconciliationConfig } from './config/delivery-config.js';

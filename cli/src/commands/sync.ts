@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { CommandModule } from 'yargs';
-import type { InitialLoadProgress } from '@connector/core';
+import { Errors, type InitialLoadProgress } from '@connector/core';
 import { databaseOptions, openRuntime, untilSignal } from './shared.js';
 
 interface Args {
@@ -37,6 +37,10 @@ export const syncCommand: CommandModule<object, Args> = {
   handler: async (args) => {
     const runtime = await openRuntime(args, { workers: args.workers });
     const out = (line: string) => process.stdout.write(`${line}\n`);
+    if (runtime.db.kind === 'pglite' && !args.workers && args.wait) {
+      await runtime.stop();
+      throw Errors.invalidArgument('--no-workers', 'on the embedded database no other process can do the work, so the load would never progress: drop --no-workers, or use Postgres (DATABASE_URL) with running servers');
+    }
     try {
       await runtime.start();
       const first = await runtime.initialLoad.start(args.store, args.marketplace, { pageSize: args['page-size'] });

@@ -14,7 +14,7 @@ import type { MarketplaceCaller } from './marketplace-caller.js';
 export interface QueueWorker {
   queue: string;
   options: WorkOptions;
-  handler: (jobs: never[]) => Promise<unknown>;
+  handler: (jobs: unknown[]) => Promise<unknown>;
 }
 
 export interface IntegrationWorkers {

@@ -2,6 +2,7 @@ import type { JobResult, JobWithMetadata, PgBoss } from 'pg-boss';
 import { inject, injectable } from 'tsyringe';
 import type { IntegrationConfig, StoreConfig } from '../config/types.js';
 import type { Database } from '../database/database.js';
+import type { IntegrationWorkers } from '../delivery/delivery-workers.js';
 import type { ProbeResult } from '../delivery/gate.js';
 import type { IntegrationLimitsService } from '../delivery/integration-limits.js';
 import { classify, type MarketplaceCaller } from '../delivery/marketplace-caller.js';
@@ -10,6 +11,7 @@ import { TOKENS } from '../di/tokens.js';
 import { Errors } from '../errors/errors.js';
 import type { Logger } from '../logging/logger.js';
 import { QueueNames } from '../queue/queue-names.js';
+import { RETRY_POLL_SECONDS } from '../queue/queues.js';
 import type { SkuStateRow, StateRepository } from '../state/state-repository.js';
 import type { Clock } from '../util/clock.js';
 import { mapLimit } from '../util/map-limit.js';
@@ -42,6 +44,25 @@ export class DeliveryStage {
     @inject(TOKENS.Clock) private readonly clock: Clock,
     @inject(TOKENS.Logger) private readonly log: Logger,
   ) {}
+
+  /** The integration's workers: the delivery queue, run while its gate is open. */
+  workers(store: StoreConfig, integration: IntegrationConfig): IntegrationWorkers {
+    const { limits, buckets } = this.limits.get(store.account, integration.marketplace);
+    // About ten seconds of budget per fetch, so jobs are not held long waiting for their turn.
+    const rate = Math.min(...Object.values(buckets).map((b) => b.rate), Infinity);
+    const batchSize = Math.max(1, Math.min(limits.batch.maxItems, Number.isFinite(rate) ? Math.ceil(rate * 10) : limits.batch.maxItems));
+    return {
+      gated: [
+        {
+          queue: QueueNames.delivery(store.account, integration.marketplace),
+          options: { batchSize, includeMetadata: true, perJobResults: true, burstWhenBatchFull: true, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: RETRY_POLL_SECONDS },
+          handler: (jobs) => this.handle(store, integration, jobs as JobWithMetadata<DeliveryJob>[]),
+        },
+      ],
+      always: [],
+      probe: (purpose) => this.probe(store, integration, purpose),
+    };
+  }
 
   async handle(store: StoreConfig, integration: IntegrationConfig, jobs: JobWithMetadata<DeliveryJob>[]): Promise<JobResult[]> {
     const { marketplace } = integration;

@@ -11,6 +11,11 @@ import { QueueNames } from './queue-names.js';
  * each monitor pass), instead of after the 15-minute expiry.
  */
 export const HEARTBEAT_SECONDS = 30;
+/**
+ * Retries and deferred jobs wake no LISTEN/NOTIFY (only new jobs do), so workers of queues that call
+ * marketplaces poll this often even with NOTIFY on (pg-boss's default is then 30 s).
+ */
+export const RETRY_POLL_SECONDS = 2;
 /** Dead letters wait for an operator (`connector dlq replay`) this long before pg-boss drops them. */
 const DEAD_LETTER_RETENTION_SECONDS = 30 * 24 * 3600;
 

@@ -28,6 +28,7 @@ import { MarketplaceSyncStage } from '../pipeline/marketplace-sync.js';
 import { SkuRefreshStage } from '../pipeline/sku-refresh.js';
 import { PluginHost } from '../plugins/plugin-host.js';
 import { QueueNames } from '../queue/queue-names.js';
+import { RETRY_POLL_SECONDS } from '../queue/queues.js';
 import { Reconciler } from '../reconciliation/reconciler.js';
 import { Queues } from '../queue/queues.js';
 import { SnapshotRepository } from '../state/snapshot-repository.js';
@@ -35,12 +36,6 @@ import { StateRepository } from '../state/state-repository.js';
 import { StoreRegistry } from '../stores/store-registry.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { VtexClients } from '../vtex/vtex-clients.js';
-
-/**
- * Retries and deferred jobs wake no LISTEN/NOTIFY (only new jobs do), so queues that call
- * marketplaces poll this often even with NOTIFY on (pg-boss's default is 30 s).
- */
-const RETRY_POLL_SECONDS = 2;
 
 export interface RuntimeOptions {
   config: ConnectorConfig;
@@ -230,40 +225,10 @@ export class ConnectorRuntime {
         await refresh.start(store);
         for (const integration of store.integrations.filter((i) => i.enabled)) {
           await sync.start(store, integration);
-          const { limits: l, buckets, capabilities } = limits.get(store.account, integration.marketplace);
-          if (capabilities.mode === 'feed') {
-            const lots = this.container.resolve(TOKENS.LotStage);
-            const common = { includeMetadata: true, perJobResults: true, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: RETRY_POLL_SECONDS } as const;
-            await deliveryWorkers.start(store, integration, {
-              gated: [
-                { queue: QueueNames.lotSubmit(store.account, integration.marketplace), options: { ...common, batchSize: 2 }, handler: ((jobs: never) => lots.submit(store, integration, jobs)) as never },
-                { queue: QueueNames.feedStatus(store.account, integration.marketplace), options: { ...common, batchSize: 10 }, handler: ((jobs: never) => lots.poll(store, integration, jobs)) as never },
-              ],
-              always: [
-                {
-                  queue: QueueNames.delivery(store.account, integration.marketplace),
-                  options: { ...common, batchSize: l.batch.maxItems, burstWhenBatchFull: true },
-                  handler: ((jobs: never) => lots.assemble(store, integration, jobs)) as never,
-                },
-              ],
-              probe: () => lots.probe(store, integration),
-            });
-          } else {
-            // About ten seconds of budget per fetch, so jobs are not held long waiting for tokens.
-            const rate = Math.min(...Object.values(buckets).map((b) => b.rate), Infinity);
-            const batchSize = Math.max(1, Math.min(l.batch.maxItems, Number.isFinite(rate) ? Math.ceil(rate * 10) : l.batch.maxItems));
-            await deliveryWorkers.start(store, integration, {
-              gated: [
-                {
-                  queue: QueueNames.delivery(store.account, integration.marketplace),
-                  options: { batchSize, includeMetadata: true, perJobResults: true, burstWhenBatchFull: true, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: RETRY_POLL_SECONDS },
-                  handler: ((jobs: never) => delivery.handle(store, integration, jobs)) as never,
-                },
-              ],
-              always: [],
-              probe: (purpose) => delivery.probe(store, integration, purpose),
-            });
-          }
+          // Item marketplaces: one call per SKU; feed marketplaces: lots (capabilities.mode in the manifest).
+          const { capabilities } = limits.get(store.account, integration.marketplace);
+          const workers = capabilities.mode === 'feed' ? this.container.resolve(TOKENS.LotStage).workers(store, integration) : delivery.workers(store, integration);
+          await deliveryWorkers.start(store, integration, workers);
         }
       }
       deliveryWorkers.run();

@@ -9,8 +9,10 @@ import type { Logger } from '../../logging/logger.js';
 import type { DeliveryJob } from '../../pipeline/marketplace-sync.js';
 import type { FeedItemResult } from '../../plugin-api/index.js';
 import { QueueNames } from '../../queue/queue-names.js';
+import { RETRY_POLL_SECONDS } from '../../queue/queues.js';
 import type { StateRepository, StateUpdate } from '../../state/state-repository.js';
 import type { Clock } from '../../util/clock.js';
+import type { IntegrationWorkers } from '../delivery-workers.js';
 import type { ProbeResult } from '../gate.js';
 import type { IntegrationLimitsService } from '../integration-limits.js';
 import { classify, type MarketplaceCaller } from '../marketplace-caller.js';
@@ -43,6 +45,28 @@ export class LotStage {
     @inject(TOKENS.Clock) private readonly clock: Clock,
     @inject(TOKENS.Logger) private readonly log: Logger,
   ) {}
+
+  /** The integration's workers: lot assembly always (database only); submit and poll while the gate is open. */
+  workers(store: StoreConfig, integration: IntegrationConfig): IntegrationWorkers {
+    const { account } = store;
+    const { marketplace } = integration;
+    const { limits } = this.limits.get(account, marketplace);
+    const common = { includeMetadata: true, perJobResults: true, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: RETRY_POLL_SECONDS } as const;
+    return {
+      gated: [
+        { queue: QueueNames.lotSubmit(account, marketplace), options: { ...common, batchSize: 2 }, handler: (jobs) => this.submit(store, integration, jobs as JobWithMetadata<LotJob>[]) },
+        { queue: QueueNames.feedStatus(account, marketplace), options: { ...common, batchSize: 10 }, handler: (jobs) => this.poll(store, integration, jobs as JobWithMetadata<LotJob>[]) },
+      ],
+      always: [
+        {
+          queue: QueueNames.delivery(account, marketplace),
+          options: { ...common, batchSize: limits.batch.maxItems, burstWhenBatchFull: true },
+          handler: (jobs) => this.assemble(store, integration, jobs as JobWithMetadata<DeliveryJob>[]),
+        },
+      ],
+      probe: () => this.probe(store, integration),
+    };
+  }
 
   /** `delivery` jobs of a feed marketplace: each SKU's desired payload joins the open lot of its operation. */
   async assemble(store: StoreConfig, integration: IntegrationConfig, jobs: JobWithMetadata<DeliveryJob>[]): Promise<JobResult[]> {

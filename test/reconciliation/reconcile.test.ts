@@ -72,6 +72,18 @@ describe('reconciliation and periodic refresh', () => {
     expect(run).toMatchObject({ status: 'done', checked: 2, drifted: 0 });
   });
 
+  it('creates again an item that disappeared from the marketplace', async () => {
+    const sku = stack.vtex.listSkus()[7]!;
+    const gone = item(sku.id);
+    stack.ml.items.delete(gone.id);
+    const run = await stack.runtime.reconciler.runOnce(stack.vtex.account, 'mercadolivre', { scope: 'full' });
+    expect(run).toMatchObject({ status: 'done', drifted: 1 });
+    expect((await stack.runtime.reconciler.drifts({ runId: run.id }))[0]).toMatchObject({ skuId: String(sku.id), kind: 'missing' });
+    await waitFor(() => stack.ml.getItemBySellerSku(String(sku.id)) !== undefined, { timeoutMs: 30_000 });
+    expect(item(sku.id).id).not.toBe(gone.id);
+    expect(item(sku.id).available_quantity).toBe(sku.stock);
+  });
+
   it('the periodic VTEX refresh keeps stock right when notifications are lost', async () => {
     const sku = stack.vtex.listSkus()[12]!;
     stack.vtex.updateSku(sku.id, { stock: sku.stock + 11 });

@@ -252,7 +252,10 @@ export class Reconciler {
         await this.recordDrifts(runId, store.account, marketplace, drifts);
         const missing = drifts.filter((d) => d.kind === 'missing').map((d) => d.skuId);
         // Gone from the marketplace: forget its id so it is created again.
-        if (missing.length) await this.db.query('delete from id_mappings where store = $1 and marketplace = $2 and sku_id = any($3::text[])', [store.account, marketplace, missing]);
+        if (missing.length) {
+          await this.db.query('delete from id_mappings where store = $1 and marketplace = $2 and sku_id = any($3::text[])', [store.account, marketplace, missing]);
+          await this.db.query('update sku_state set marketplace_id = null where store = $1 and marketplace = $2 and sku_id = any($3::text[])', [store.account, marketplace, missing]);
+        }
         await this.repair(store.account, marketplace, drifts.map((d) => d.skuId), runId);
         summary.drifted += drifts.length;
       }

@@ -45,6 +45,8 @@ function toStatus(r: Record<string, unknown>): BreakerStatus {
  * Consecutive technical failures (5xx, timeouts) open it: no call is attempted and jobs wait without
  * burning retries. After `openSeconds` (doubling per failed probe, up to `maxOpenSeconds`) one
  * process takes the probe (half-open); success closes it, failure opens it again.
+ * Hand-rolled: breaker libraries (opossum, cockatiel) keep their state in one process's memory, and
+ * this one must be shared by every runtime process on the database.
  */
 @injectable()
 export class Breakers {

@@ -44,3 +44,14 @@ export { OUTCOME_CODES, LOG_STATUSES, Operations, type OutcomeCode, type LogStat
 export { parseStatuses, MAX_PAGE_SIZE, type OperationLog, type OperationLogEntry, type OperationLogMessage, type OperationLogQuery } from './oplog/operation-log.js';
 export { RETENTION_CRON, RETENTION_QUEUE, type OperationLogRetention } from './oplog/retention.js';
 export type { IntegrationPolicies, PipelineConfig } from './config/types.js';
+export type { InitialLoadProgress, InitialLoadStatus } from './initial-load/initial-load.js';
+export type { DeadLetter, ReplayResult } from './delivery/dead-letters.js';
+export type { BreakerStatus, BreakerState } from './delivery/breakers.js';
+export type { PauseStatus } from './delivery/contingency.js';
+export type { BudgetStatus } from './delivery/rate-budget.js';
+export type { IntegrationLimits } from './delivery/integration-limits.js';
+export { bucketFor, effectiveLimits, type EffectiveLimits, type Bucket } from './delivery/limits.js';
+export type { LotRow, LotItemRow, LotOperation, LotStatus } from './delivery/lots/lot-repository.js';
+export { LIMITS_SCHEMA_PATH } from './config/load.js';
+export type { DeliveryConfig, ReconciliationConfig } from './config/delivery-config.js';
+export type { Drift, DriftKind, RunSummary, ReconcileScope } from './reconciliation/reconciler.js';

@@ -127,3 +127,13 @@ export {
   rawUrlEncode,
 } from './dafiti/index.js';
 export { FakeClock, type FakeClockOptions, WindowLimit } from './http.js';
+export {
+  FakeFeedMarketplace,
+  type FakeFeedMarketplaceOptions,
+  type FakeFeed,
+  type FakeProduct,
+  type FakeOffer,
+  type FeedCounters,
+  type FeedMessage,
+  type FeedResult,
+} from './feed-marketplace/index.js';

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,7 +41,10 @@ export async function openTestDatabase(): Promise<TestDatabase> {
 
 /** Migrated PGlite data dir with pg-boss installed, built once per schema version and cached on disk. */
 async function pgliteTemplate(): Promise<Blob> {
-  const file = join(cacheDir, `pglite-template-v${Math.max(...MIGRATIONS.map((m) => m.version))}.tar`);
+  // Keyed by the migrations' content, not only the highest version: merging or editing a migration
+  // must never reuse a template built without it.
+  const key = createHash('sha256').update(MIGRATIONS.map((m) => `${m.version}\0${m.sql}`).join('\0')).digest('hex').slice(0, 16);
+  const file = join(cacheDir, `pglite-template-v${Math.max(...MIGRATIONS.map((m) => m.version))}-${key}.tar`);
   if (existsSync(file)) return new Blob([readFileSync(file)]);
   const db = await PgliteDatabase.open('memory://', 'connector');
   await migrate(db);

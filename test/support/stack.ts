@@ -19,6 +19,12 @@ export interface StackOptions {
   policies?: Record<string, unknown>;
   /** Edits the raw config before it is parsed: more integrations, plugin paths, pipeline settings. */
   configure?: (raw: { stores: Array<Record<string, any>>; [key: string]: any }) => void;
+  /** `integrations[].limits` of the Mercado Livre integration (overrides the plugin's). */
+  limits?: Record<string, unknown>;
+  /** The config's `delivery` section (retries, breaker, …). */
+  delivery?: Record<string, unknown>;
+  /** The config's `reconciliation` section; tests turn the schedules off unless they say otherwise. */
+  reconciliation?: Record<string, unknown>;
 }
 
 export interface Stack {
@@ -48,10 +54,13 @@ export function stackConfig(vtex: FakeVtex, ml: FakeMercadoLivre, accessToken: s
             categoryMappings: options.categoryMappings ?? { [String(CATEGORY_ID)]: ML_CATEGORY },
             ...(options.policies ? { policies: options.policies } : {}),
             settings: { accessToken, apiBaseUrl: ml.url },
+            ...(options.limits && { limits: options.limits }),
           },
         ],
       },
     ],
+    ...(options.delivery && { delivery: options.delivery }),
+    reconciliation: { enabled: false, ...options.reconciliation },
   };
 }
 

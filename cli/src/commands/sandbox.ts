@@ -48,6 +48,8 @@ export const sandboxCommand: CommandModule<object, Args> = {
               marketplace: 'mercadolivre',
               categoryMappings: { [String(CATEGORY)]: 'MLB1055' },
               settings: { accessToken: ml.issueAccessToken(), apiBaseUrl: ml.url },
+              // The fake allows --ml-rate requests/s: this integration's plan says so (overrides the plugin's 5/s).
+              limits: { rate: { default: { perSecond: args['ml-rate'], burst: args['ml-rate'] } } },
             },
           ],
         },

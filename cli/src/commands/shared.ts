@@ -1,5 +1,5 @@
 import type { Options } from 'yargs';
-import type { DatabaseOptions } from '@connector/core';
+import { ConnectorRuntime, createLogger, loadConfigFile, type DatabaseOptions } from '@connector/core';
 
 /** `--data-dir` and the DATABASE_URL rule, the same for every command that opens the database. */
 export const databaseOptions = {
@@ -23,4 +23,15 @@ export function untilSignal(): Promise<string> {
     process.once('SIGINT', on('SIGINT'));
     process.once('SIGTERM', on('SIGTERM'));
   });
+}
+
+/**
+ * A runtime for a CLI command, on the same database `serve` uses. On the embedded database a
+ * command cannot run while a server holds it (CONNECTOR_ERR_DATABASE_IN_USE): stop the server, or
+ * run both on Postgres (DATABASE_URL).
+ */
+export async function openRuntime(args: { config: string; 'data-dir'?: string }, options: { workers: boolean }): Promise<ConnectorRuntime> {
+  const config = loadConfigFile(args.config);
+  const logger = createLogger({ level: process.env.CONNECTOR_LOG_LEVEL ?? (options.workers ? 'warn' : 'error') });
+  return ConnectorRuntime.create({ config, database: databaseFrom(args), workers: options.workers, logger });
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Errors, type FieldProblem } from '../errors/errors.js';
+import { resolveDeliveryConfig, resolveReconciliationConfig, type DeliveryConfigInput, type ReconciliationConfigInput } from './delivery-config.js';
 import type { ConnectorConfig } from './types.js';
 import { createAjv, validateWith } from './validation.js';
 
@@ -10,10 +11,14 @@ export const DEFAULT_PIPELINE: ConnectorConfig['pipeline'] = { coalesce: { quiet
 export const DEFAULT_LOGS: ConnectorConfig['logs'] = { retentionDays: 30 };
 
 export const CONFIG_SCHEMA_PATH = resolve(dirname(fileURLToPath(import.meta.url)), '../../schema/config.schema.json');
+/** The limits sub-schema, shared by the config (`integrations[].limits`) and the plugin manifest. */
+export const LIMITS_SCHEMA_PATH = resolve(dirname(fileURLToPath(import.meta.url)), '../../schema/limits.schema.json');
 
 let compiled: ReturnType<ReturnType<typeof createAjv>['compile']> | undefined;
 function configValidator() {
-  compiled ??= createAjv().compile(JSON.parse(readFileSync(CONFIG_SCHEMA_PATH, 'utf8')));
+  compiled ??= createAjv()
+    .addSchema(JSON.parse(readFileSync(LIMITS_SCHEMA_PATH, 'utf8')))
+    .compile(JSON.parse(readFileSync(CONFIG_SCHEMA_PATH, 'utf8')));
   return compiled;
 }
 
@@ -43,11 +48,13 @@ export function parseConfig(
   if (!result.ok) throw Errors.configInvalid(source, result.problems);
 
   const problems: FieldProblem[] = [];
-  const resolved = resolveSecrets(result.value, '', env, problems) as Omit<ConnectorConfig, 'source' | 'pipeline' | 'logs'> & {
+  const resolved = resolveSecrets(result.value, '', env, problems) as Omit<ConnectorConfig, 'source' | 'pipeline' | 'logs' | 'delivery' | 'reconciliation'> & {
     plugins?: { paths?: string[] };
     server?: ConnectorConfig['server'];
     pipeline?: { coalesce?: Partial<ConnectorConfig['pipeline']['coalesce']> };
     logs?: Partial<ConnectorConfig['logs']>;
+    delivery?: DeliveryConfigInput;
+    reconciliation?: ReconciliationConfigInput;
   };
   const seen = new Map<string, number>();
   resolved.stores.forEach((store, i) => {
@@ -73,6 +80,8 @@ export function parseConfig(
     server: resolved.server ?? {},
     pipeline: { coalesce: { ...DEFAULT_PIPELINE.coalesce, ...resolved.pipeline?.coalesce } },
     logs: { ...DEFAULT_LOGS, ...resolved.logs },
+    delivery: resolveDeliveryConfig(resolved.delivery),
+    reconciliation: resolveReconciliationConfig(resolved.reconciliation),
     source,
   };
 }

@@ -1,3 +1,6 @@
+import type { MarketplaceLimits } from '../plugins/manifest.js';
+import type { DeliveryConfig, ReconciliationConfig } from './delivery-config.js';
+
 /** A secret as written in the config file: inline, or the name of an environment variable. */
 export type SecretRef = string | { env: string };
 
@@ -11,6 +14,8 @@ export interface IntegrationConfig {
   policies?: IntegrationPolicies;
   /** Plugin-specific, validated by the plugin's settings schema; secrets already resolved. */
   settings: Record<string, unknown>;
+  /** Overrides of the plugin's declared limits (same shape as the manifest's `limits`). */
+  limits?: MarketplaceLimits;
 }
 
 export interface StoreConfig {
@@ -39,6 +44,10 @@ export interface ConnectorConfig {
   server: { host?: string; port?: number };
   pipeline: PipelineConfig;
   logs: { retentionDays: number };
+  /** Retries, breaker, contingency and feed polling, defaults applied. */
+  delivery: DeliveryConfig;
+  /** Reconciliation and periodic refresh schedules, defaults applied. */
+  reconciliation: ReconciliationConfig;
   /** Where the config came from, for messages; `(inline)` when built in code. */
   source: string;
 }

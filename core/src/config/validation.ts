@@ -7,7 +7,7 @@ const addFormats = createRequire(import.meta.url)('ajv-formats') as (ajv: Ajv) =
 
 /** One ajv instance per purpose, always collecting every error and knowing the standard formats. */
 export function createAjv(options: Options = {}): Ajv {
-  const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, ...options });
+  const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, verbose: true, ...options });
   addFormats(ajv);
   return ajv;
 }
@@ -20,8 +20,11 @@ export function toProblems(errors: ErrorObject[] | null | undefined, prefix = ''
   for (const e of errors) {
     // oneOf failures repeat each branch's complaint; the branch errors already say what is wrong.
     if (e.keyword === 'oneOf' || e.keyword === 'if') continue;
+    // An anyOf whose schema says in one sentence what it wants (`x-anyOf-message`) speaks for its branches.
+    const anyOfMessage = (e.parentSchema as Record<string, unknown> | undefined)?.['x-anyOf-message'];
+    if (e.schemaPath.includes('/anyOf/') && errors.some((o) => o.keyword === 'anyOf' && o.instancePath === e.instancePath && (o.parentSchema as Record<string, unknown>)?.['x-anyOf-message'])) continue;
     let path = prefix + e.instancePath;
-    let message = e.message ?? 'is invalid';
+    let message = e.keyword === 'anyOf' && typeof anyOfMessage === 'string' ? anyOfMessage : (e.message ?? 'is invalid');
     if (e.keyword === 'required') {
       path = `${path}/${(e.params as { missingProperty: string }).missingProperty}`;
       message = 'is required';

@@ -100,6 +100,21 @@ export const Errors = {
     `Unknown store or bad token for ${what}. Send the store's webhookToken as ?token= or in the X-Connector-Token header.`,
   ]),
   invalidArgument: define('CONNECTOR_ERR_INVALID_ARGUMENT', 400, (name: string, message: string) => [`${name}: ${message}`]),
+  deliveryDeferred: define('CONNECTOR_ERR_DELIVERY_DEFERRED', 503, (marketplace: string, reason: string, retryAt: number) => [
+    `Delivery to ${marketplace} is on hold (${reason}); the work waits and is tried again after ${new Date(retryAt).toISOString()}.`,
+    { reason, retryAt },
+  ]),
+  feedFailed: define('CONNECTOR_ERR_FEED_FAILED', 502, (marketplace: string, lotId: string, reason: string) => [
+    `${marketplace} did not process lot ${lotId}: ${reason}`,
+    { lotId },
+  ]),
+  pluginCapabilityMissing: define('CONNECTOR_ERR_PLUGIN_CAPABILITY_MISSING', 500, (marketplace: string, handler: string, why: string) => [
+    `The ${marketplace} plugin does not implement ${handler}(), which ${why}. The plugin's author adds it, or fixes the manifest's capabilities.`,
+  ]),
+  databaseInUse: define('CONNECTOR_ERR_DATABASE_IN_USE', 503, (dataDir: string, pid: number) => [
+    `The embedded database ${dataDir} is open in process ${pid} (a running connector). The embedded database allows one process: stop that one, or run both on Postgres (DATABASE_URL).`,
+    { pid },
+  ]),
 } as const;
 
 export type ErrorCode = (typeof Errors)[keyof typeof Errors]['code'];

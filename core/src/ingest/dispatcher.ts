@@ -13,6 +13,13 @@ export interface SkuRefreshJob {
   skuId: string;
   /** The request id of the notification that started this work, carried through every stage. */
   requestId: string;
+  /** Only these marketplaces (an initial load or a reconciliation repair for one); absent: every enabled one. */
+  marketplaces?: string[];
+  /**
+   * Set by producers other than the notification dispatcher (initial load, reconciliation): what to
+   * re-read without a notification. Jobs without it re-read what the SKU's pending notifications say.
+   */
+  refresh?: 'full' | 'offer';
 }
 
 const BATCH = 1000;

@@ -329,7 +329,8 @@ export class MarketplaceSyncStage {
         : null;
     // What the marketplace already holds (confirmed): nothing to send, whatever the row said before.
     if (state?.delivered_hash === hash && state.delivered_operation === 'upsert' && published) {
-      if (state.status === 'synced' && state.desired_hash === hash) return undefined;
+      // Unchanged: nothing to send, but the row records that it was checked (initial-load progress counts it).
+      if (state.status === 'synced' && state.desired_hash === hash) return { ...base, status: 'synced', fixes: [], log: null };
       return { ...base, status: 'synced', fixes: [], desired: { payload: mapped.payload, hash, offer: e.policy?.offer, source }, log: null };
     }
     return { ...base, status: 'pending', fixes: [], desired: { payload: mapped.payload, hash, offer: e.policy?.offer, source }, log: defaultsLog };

@@ -15,11 +15,8 @@ import type { VtexClients } from '../vtex/vtex-clients.js';
 
 export type MarketplaceSyncJob = Pick<SkuRefreshJob, 'skuId' | 'requestId'>;
 
-/** A refresh request. The dispatcher's jobs carry no `refresh`: the SKU's pending notifications say what to re-read. */
-export interface RefreshJob extends SkuRefreshJob {
-  /** Set by producers other than the notification dispatcher (reconciliation, full sync): what to re-read without a notification. */
-  refresh?: 'full' | 'offer';
-}
+/** A refresh request; the dispatcher's jobs carry no `refresh`: the SKU's pending notifications say what to re-read. */
+export type RefreshJob = SkuRefreshJob;
 
 /** Calls to VTEX in flight at once per batch (Catalog allows 15,000 req/min per endpoint). */
 const VTEX_CONCURRENCY = 8;
@@ -34,6 +31,8 @@ interface Planned {
   requestId: string;
   pending?: PendingNotifications;
   previous?: SkuSnapshot;
+  /** Only these marketplaces; undefined: every enabled one. */
+  marketplaces?: string[];
 }
 
 /**
@@ -108,7 +107,7 @@ export class SkuRefreshStage {
     const planned: Planned[] = due.map(({ skuId, job, pending: p }) => {
       const prev = previous.get(skuId);
       const offerOnly = p ? p.offer && !p.catalog && !p.withdraw : job.data.refresh === 'offer';
-      return { skuId, mode: offerOnly && prev?.sku ? 'offer' : 'full', requestId: p?.requestId ?? job.data.requestId, pending: p, previous: prev };
+      return { skuId, mode: offerOnly && prev?.sku ? 'offer' : 'full', requestId: p?.requestId ?? job.data.requestId, pending: p, previous: prev, marketplaces: marketplacesOf(jobs, skuId) };
     });
     if (deferred.length) {
       const now = this.clock.now();
@@ -209,8 +208,11 @@ export class SkuRefreshStage {
     // Only now are the notifications covered: a failure above leaves them pending for the retry.
     await this.ledger.consume(done.flatMap((p) => p.pending?.ids ?? []));
 
-    const next = done.map((p) => ({ data: { skuId: p.skuId, requestId: p.requestId } satisfies MarketplaceSyncJob, singletonKey: p.skuId }));
     for (const integration of this.stores.enabledIntegrations(store.account)) {
+      // A SKU goes to every marketplace its jobs ask for (a notification's job: all of them).
+      const next = done
+        .filter((p) => !p.marketplaces || p.marketplaces.includes(integration.marketplace))
+        .map((p) => ({ data: { skuId: p.skuId, requestId: p.requestId } satisfies MarketplaceSyncJob, singletonKey: p.skuId }));
       if (next.length) await this.boss.insert(QueueNames.marketplaceSync(store.account, integration.marketplace), next);
     }
 
@@ -219,6 +221,17 @@ export class SkuRefreshStage {
     }
     return failures;
   }
+}
+
+/** The marketplaces the SKU's jobs ask for together; undefined when one of them (a notification) asks for all. */
+function marketplacesOf(jobs: Job<RefreshJob>[], skuId: string): string[] | undefined {
+  const wanted = new Set<string>();
+  for (const { data } of jobs) {
+    if (data.skuId !== skuId) continue;
+    if (!data.marketplaces) return undefined;
+    for (const m of data.marketplaces) wanted.add(m);
+  }
+  return [...wanted];
 }
 
 /** "/1/2/" → "2"; falls back to the product's CategoryId. */

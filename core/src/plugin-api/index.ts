@@ -113,6 +113,55 @@ export interface PublishResult {
   response?: unknown;
 }
 
+/** Which items to read back from the marketplace. Without `marketplaceId`, find it by the seller SKU. */
+export interface RemoteStateQuery {
+  skuId: string;
+  marketplaceId?: string;
+}
+
+export interface RemoteState {
+  skuId: string;
+  /** false when the marketplace has no such item (deleted, or never created). */
+  found: boolean;
+  marketplaceId?: string;
+  /**
+   * What the marketplace holds now, in the payload's own shape (e.g. `{ price, available_quantity }`):
+   * the core compares each key with the payload it last delivered to detect drift.
+   */
+  fields?: Record<string, unknown>;
+}
+
+/** One item of a lot, for feed marketplaces. */
+export interface LotItem {
+  skuId: string;
+  payload: Record<string, unknown>;
+  /** Known once the marketplace has confirmed the product. */
+  marketplaceId?: string;
+}
+
+/**
+ * A group of items the core sends to a feed marketplace at once. `product` lots create or update
+ * catalog entries; `offer` lots carry price and stock of products the marketplace has confirmed;
+ * `upsert` lots carry both, for marketplaces that do not need the product first.
+ */
+export interface Lot {
+  /** The core's lot id: the same on every retry of this submission. */
+  id: string;
+  operation: 'product' | 'offer' | 'upsert';
+  items: LotItem[];
+}
+
+export interface FeedItemResult {
+  skuId: string;
+  ok: boolean;
+  /** The marketplace's id for the item, when it has one. */
+  marketplaceId?: string;
+  /** Why the marketplace refused the item: shown to the seller. */
+  message?: string;
+}
+
+export type FeedStatus = { done: false; status?: string } | { done: true; results: FeedItemResult[] };
+
 /**
  * What a plugin's `activate` returns: the operations the core drives. Every handler is async and may
  * run behind an RPC boundary: arguments and results are plain, structured-cloneable data. The core
@@ -130,6 +179,17 @@ export interface MarketplaceHandlers {
   delete?(item: ItemRef): Promise<{ response?: unknown }>;
   /** Runs plugin-provided transformation ops, many at once (one call per mapping batch, never per field). */
   transform?(requests: TransformRequest[]): Promise<TransformResponse[]>;
+  /**
+   * Reads stock/price back from the marketplace, one answer per item asked (reconciliation), and
+   * finds items by seller SKU when no id is known (so a create whose answer was lost is not repeated).
+   */
+  fetchRemoteState?(items: RemoteStateQuery[]): Promise<RemoteState[]>;
+  /** Gets fresh credentials (OAuth refresh); the core calls it once when the marketplace refuses ours. */
+  refreshAuth?(): Promise<void>;
+  /** Feed marketplaces: submits a lot and returns the marketplace's reference for it. */
+  submitFeed?(lot: Lot): Promise<{ feedRef: string }>;
+  /** Feed marketplaces: whether the lot is processed yet and, once it is, the outcome of each item. */
+  checkFeed?(feedRef: string): Promise<FeedStatus>;
 }
 
 export interface PluginModule {

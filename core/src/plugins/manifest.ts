@@ -2,10 +2,13 @@ import type { FieldMappingRow } from '../mapping/types.js';
 import type { Fix } from '../plugin-api/index.js';
 import type { RegistrationRule } from '../rules/registration-rules.js';
 
+/** Shape shared with core/schema/limits.schema.json (the manifest's and the config's `limits`). */
 export interface RateLimit {
   /** Sustained requests per second. */
-  perSecond: number;
-  /** Requests allowed at once above the sustained rate. */
+  perSecond?: number;
+  /** Sustained requests per minute; with perSecond too, the stricter wins. */
+  perMinute?: number;
+  /** Requests allowed at once above the sustained rate (default 1). */
   burst?: number;
 }
 

@@ -134,10 +134,30 @@ export class PluginHost {
     return { handlers, module, subscriptions };
   }
 
+  /** Validates new settings for an integration against the plugin's settings schema (defaults applied). */
+  validateSettings(store: StoreConfig, marketplace: string, settings: Record<string, unknown>): FieldProblem[] {
+    const schema = this.manifest(marketplace).contributes.marketplace.settings;
+    if (!schema) return [];
+    const validate = createAjv().compile(schema);
+    return validate(settings) ? [] : toProblems(validate.errors, `${store.account}/${marketplace}/settings`);
+  }
+
+  /** Deactivates one integration's plugin; its next use activates it again (with the settings of that moment). */
+  async deactivate(store: string, marketplace: string): Promise<void> {
+    const key = `${store}/${marketplace}`;
+    const pending = this.activations.get(key);
+    this.activations.delete(key);
+    if (pending) await this.disposeAll([[key, pending]]);
+  }
+
   /** Deactivates every active plugin: `deactivate()` then its disposables; errors are logged, not thrown. */
   async dispose(): Promise<void> {
     const all = [...this.activations.entries()];
     this.activations.clear();
+    await this.disposeAll(all);
+  }
+
+  private async disposeAll(all: Array<[string, Promise<Activation>]>): Promise<void> {
     for (const [key, pending] of all) {
       const activation = await pending.catch(() => undefined);
       if (!activation) continue;

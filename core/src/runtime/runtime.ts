@@ -14,12 +14,28 @@ import { createLogger, type Logger } from '../logging/logger.js';
 import { MarketplaceSpecs } from '../mapping/marketplace-specs.js';
 import { OperationLog } from '../oplog/operation-log.js';
 import { OperationLogRetention } from '../oplog/retention.js';
+import { Breakers } from '../delivery/breakers.js';
+import { Contingency } from '../delivery/contingency.js';
+import { DeadLetters } from '../delivery/dead-letters.js';
+import { DeliveryWorkers } from '../delivery/delivery-workers.js';
+import { DeliveryGate } from '../delivery/gate.js';
+import { IntegrationLimitsService, type IntegrationLimits } from '../delivery/integration-limits.js';
+import { validateLimits } from '../delivery/limits.js';
+import { LotRepository } from '../delivery/lots/lot-repository.js';
+import { LotStage } from '../delivery/lots/lot-stage.js';
+import { MarketplaceCaller } from '../delivery/marketplace-caller.js';
+import { PublishIntents } from '../delivery/publish-intents.js';
+import { RateBudget } from '../delivery/rate-budget.js';
+import { InitialLoad } from '../initial-load/initial-load.js';
 import { DeliveryStage } from '../pipeline/delivery.js';
 import { MarketplaceSyncStage } from '../pipeline/marketplace-sync.js';
 import { SkuRefreshStage } from '../pipeline/sku-refresh.js';
 import { PluginHost } from '../plugins/plugin-host.js';
 import { PolicyEngine } from '../policies/policy-engine.js';
 import { PolicyWarnings } from '../policies/policy-warnings.js';
+import { QueueNames } from '../queue/queue-names.js';
+import { RETRY_POLL_SECONDS } from '../queue/queues.js';
+import { Reconciler } from '../reconciliation/reconciler.js';
 import { Queues } from '../queue/queues.js';
 import { NotificationLedger } from '../state/notification-ledger.js';
 import { SnapshotRepository } from '../state/snapshot-repository.js';
@@ -65,7 +81,9 @@ export class ConnectorRuntime {
         ...db.bossOptions(),
         useListenNotify: true,
         // Maintenance and scheduling are cheap; every runtime takes part, pg-boss elects one per pass.
-        superviseIntervalSeconds: 60,
+        // 15 s: jobs of a crashed process are taken back soon after their heartbeat goes stale.
+        superviseIntervalSeconds: 15,
+        monitorIntervalSeconds: 15,
       });
       boss.on('error', (error) => log.error({ err: error }, 'pg-boss error'));
       boss.on('warning', (warning) => log.warn({ warning }, 'pg-boss warning'));
@@ -95,17 +113,37 @@ export class ConnectorRuntime {
         [TOKENS.SkuRefreshStage, SkuRefreshStage],
         [TOKENS.MarketplaceSyncStage, MarketplaceSyncStage],
         [TOKENS.DeliveryStage, DeliveryStage],
+        [TOKENS.RateBudget, RateBudget],
+        [TOKENS.Breakers, Breakers],
+        [TOKENS.Contingency, Contingency],
+        [TOKENS.DeliveryGate, DeliveryGate],
+        [TOKENS.IntegrationLimits, IntegrationLimitsService],
+        [TOKENS.MarketplaceCaller, MarketplaceCaller],
+        [TOKENS.PublishIntents, PublishIntents],
+        [TOKENS.DeliveryWorkers, DeliveryWorkers],
+        [TOKENS.DeadLetters, DeadLetters],
+        [TOKENS.Lots, LotRepository],
+        [TOKENS.LotStage, LotStage],
+        [TOKENS.InitialLoad, InitialLoad],
+        [TOKENS.Reconciler, Reconciler],
       ] as const) {
         c.registerSingleton(token as symbol, cls as never);
       }
 
       // Integrations whose marketplace has no plugin, or whose settings the plugin refuses, are
       // config errors: listed together, before anything starts.
-      const problems = c.resolve(TOKENS.PluginHost).validateIntegrations(options.config.stores);
+      const host = c.resolve(TOKENS.PluginHost);
+      const problems = host.validateIntegrations(options.config.stores);
       if (problems.length) throw Errors.configInvalid(options.config.source, problems);
-      // A plugin whose field mappings or registration rules are unsound fails here, listing every problem.
+      // A plugin whose field mappings, registration rules or limits are unsound fails here, listing
+      // every problem; its limits must pass the same schema as the config's overrides.
       const specs = c.resolve(TOKENS.MarketplaceSpecs);
-      for (const marketplace of new Set(options.config.stores.flatMap((s) => s.integrations.map((i) => i.marketplace)))) specs.get(marketplace);
+      for (const marketplace of new Set(options.config.stores.flatMap((s) => s.integrations.map((i) => i.marketplace)))) {
+        specs.get(marketplace);
+        const manifest = host.manifest(marketplace);
+        const limitProblems = validateLimits(manifest.contributes.marketplace.limits ?? {}, '/contributes/marketplace/limits');
+        if (limitProblems.length) throw Errors.pluginInvalid(manifest.name, limitProblems);
+      }
 
       return new ConnectorRuntime(c, db, boss, log, ownsDb, options.workers ?? true);
     } catch (error) {
@@ -149,6 +187,64 @@ export class ConnectorRuntime {
     return this.container.resolve(TOKENS.OperationLogRetention);
   }
 
+  /** Dead-letter queues: list and replay (`connector dlq`). */
+  get deadLetters(): DeadLetters {
+    return this.container.resolve(TOKENS.DeadLetters);
+  }
+
+  /** Circuit breakers, per store × marketplace (`status()` for operators). */
+  get breakers(): Breakers {
+    return this.container.resolve(TOKENS.Breakers);
+  }
+
+  /** Auth contingency: paused integrations. */
+  get contingency(): Contingency {
+    return this.container.resolve(TOKENS.Contingency);
+  }
+
+  /** Global rate budgets (`status()` shows tokens, slow-downs and 429s). */
+  get budgets(): RateBudget {
+    return this.container.resolve(TOKENS.RateBudget);
+  }
+
+  /** Initial loads (`connector sync`): start or resume, progress. */
+  get initialLoad(): InitialLoad {
+    return this.container.resolve(TOKENS.InitialLoad);
+  }
+
+  /** Reconciliation runs and drifts (`connector reconcile`). */
+  get reconciler(): Reconciler {
+    return this.container.resolve(TOKENS.Reconciler);
+  }
+
+  /** Lot (feed) history of feed marketplaces. */
+  get lots(): LotRepository {
+    return this.container.resolve(TOKENS.Lots);
+  }
+
+  /** The limits the core enforces for an integration: the plugin's, with the config's overrides. */
+  effectiveLimits(store: string, marketplace: string): IntegrationLimits {
+    return this.container.resolve(TOKENS.IntegrationLimits).get(store, marketplace);
+  }
+
+  /**
+   * New settings for an integration (e.g. new credentials): validated by the plugin's schema, the
+   * plugin is activated again with them, and a paused integration is probed at once — when they
+   * work, everything it kept queued flows again. Settings live in this process (config file); the
+   * admin API will persist them.
+   */
+  async updateIntegrationSettings(store: string, marketplace: string, settings: Record<string, unknown>): Promise<void> {
+    const storeConfig = this.stores.get(store);
+    const integration = this.stores.integration(store, marketplace);
+    if (!storeConfig || !integration) throw Errors.invalidArgument('marketplace', `store "${store}" has no integration "${marketplace}"`);
+    const next = structuredClone(settings);
+    const problems = this.plugins.validateSettings(storeConfig, marketplace, next);
+    if (problems.length) throw Errors.settingsInvalid(`${store}/${marketplace}`, problems);
+    integration.settings = next;
+    await this.plugins.deactivate(store, marketplace);
+    if (this.started && this.workers) await this.container.resolve(TOKENS.DeliveryWorkers).probeNow(store, marketplace);
+  }
+
   /** Starts pg-boss, seeds the store registry, creates the queues and (unless disabled) the workers. */
   async start(): Promise<void> {
     if (this.started) return;
@@ -161,13 +257,28 @@ export class ConnectorRuntime {
       const refresh = this.container.resolve(TOKENS.SkuRefreshStage);
       const sync = this.container.resolve(TOKENS.MarketplaceSyncStage);
       const delivery = this.container.resolve(TOKENS.DeliveryStage);
+      const deliveryWorkers = this.container.resolve(TOKENS.DeliveryWorkers);
+      const limits = this.container.resolve(TOKENS.IntegrationLimits);
       for (const store of this.stores.list()) {
         await refresh.start(store);
         for (const integration of store.integrations.filter((i) => i.enabled)) {
           await sync.start(store, integration);
-          await delivery.start(store, integration);
+          // Item marketplaces: one call per SKU; feed marketplaces: lots (capabilities.mode in the manifest).
+          const { capabilities } = limits.get(store.account, integration.marketplace);
+          const workers = capabilities.mode === 'feed' ? this.container.resolve(TOKENS.LotStage).workers(store, integration) : delivery.workers(store, integration);
+          await deliveryWorkers.start(store, integration, workers);
         }
       }
+      deliveryWorkers.run();
+      const initialLoad = this.container.resolve(TOKENS.InitialLoad);
+      await this.boss.work(QueueNames.initialLoad(), { batchSize: 1, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: RETRY_POLL_SECONDS }, async ([job]) => {
+        await initialLoad.handlePage(job as never);
+      });
+      const reconciler = this.container.resolve(TOKENS.Reconciler);
+      await this.boss.work(QueueNames.reconcile(), { batchSize: 1, pollingIntervalSeconds: 5 }, async ([job]) => {
+        await reconciler.handle(job as never);
+      });
+      await reconciler.schedule();
       this.container.resolve(TOKENS.Dispatcher).start();
     }
     this.started = true;
@@ -179,6 +290,7 @@ export class ConnectorRuntime {
     await this.inbox.drain();
     if (this.started) {
       await this.container.resolve(TOKENS.Dispatcher).stop();
+      await this.container.resolve(TOKENS.DeliveryWorkers).stop();
       await this.boss.stop({ graceful: true, timeout: timeoutMs });
     }
     await this.plugins.dispose();

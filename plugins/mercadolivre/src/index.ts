@@ -1,4 +1,13 @@
-import { ConnectorError, definePlugin, type ExistingItem, type ItemRef, type PluginContext, type PublishedItem } from '@connector/core/plugin';
+import {
+  ConnectorError,
+  definePlugin,
+  type ExistingItem,
+  type ItemRef,
+  type PluginContext,
+  type PublishedItem,
+  type RemoteState,
+  type RemoteStateQuery,
+} from '@connector/core/plugin';
 
 /** Mercado Livre's title limit on MLB (categories' settings.max_title_length is 60 typically). */
 export const MAX_TITLE = 60;
@@ -12,7 +21,13 @@ interface MlItem {
   id: string;
   status: string;
   permalink?: string;
+  price?: number;
+  available_quantity?: number;
+  sub_status?: string[];
 }
+
+/** Ids per multiget call (ML's limit). */
+const MULTIGET_MAX = 20;
 
 /**
  * The core builds the payload from this plugin's `fieldMappings` (package.json); attributes come
@@ -40,6 +55,7 @@ export function activate(ctx: PluginContext) {
   const headers = () => ({ authorization: `Bearer ${settings.accessToken}` });
   const put = (marketplaceId: string, body: Record<string, unknown>) =>
     ctx.http.request<MlItem>({ method: 'PUT', url: `items/${encodeURIComponent(marketplaceId)}`, headers: headers(), body });
+  let userId: number | undefined;
 
   return {
     async publish(item: PublishedItem) {
@@ -78,6 +94,39 @@ export function activate(ctx: PluginContext) {
       await put(item.marketplaceId, { status: 'closed' });
       const { body } = await put(item.marketplaceId, { deleted: 'true' });
       return { response: { id: body.id, status: body.status, deleted: true } };
+    },
+
+    /**
+     * Price and stock as ML holds them (multiget, 20 ids a call); items without a known id are found
+     * by seller SKU first. Closed or deleted items count as not found.
+     */
+    async fetchRemoteState(items: RemoteStateQuery[]): Promise<RemoteState[]> {
+      const ids = new Map<string, string>();
+      for (const item of items) {
+        if (item.marketplaceId) ids.set(item.skuId, item.marketplaceId);
+        else {
+          userId ??= (await ctx.http.request<{ id: number }>({ method: 'GET', url: 'users/me', headers: headers() })).body.id;
+          const { body } = await ctx.http.request<{ results: string[] }>({
+            method: 'GET',
+            url: `users/${userId}/items/search?seller_sku=${encodeURIComponent(item.skuId)}`,
+            headers: headers(),
+          });
+          if (body.results[0]) ids.set(item.skuId, body.results[0]);
+        }
+      }
+      const found = new Map<string, MlItem>();
+      const all = [...new Set(ids.values())];
+      for (let i = 0; i < all.length; i += MULTIGET_MAX) {
+        const chunk = all.slice(i, i + MULTIGET_MAX);
+        const { body } = await ctx.http.request<Array<{ code: number; body: MlItem }>>({ method: 'GET', url: `items?ids=${chunk.map(encodeURIComponent).join(',')}`, headers: headers() });
+        for (const entry of body) if (entry.code === 200 && entry.body.status !== 'closed' && !entry.body.sub_status?.includes('deleted')) found.set(entry.body.id, entry.body);
+      }
+      return items.map((item) => {
+        const remote = found.get(ids.get(item.skuId) ?? '');
+        return remote
+          ? { skuId: item.skuId, found: true, marketplaceId: remote.id, fields: { price: remote.price, available_quantity: remote.available_quantity } }
+          : { skuId: item.skuId, found: false };
+      });
     },
   };
 }

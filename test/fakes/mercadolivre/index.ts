@@ -50,6 +50,12 @@ export interface MlCounters {
   requests: number;
   /** Most authenticated requests let through the rate limit within any 1-second window. */
   maxObservedPerSecond: number;
+  /** Item searches by seller SKU. */
+  searches: number;
+  /** Successful creates per seller SKU (seller_custom_field), to check nothing is created twice. */
+  createsBySku: Map<string, number>;
+  /** Authenticated requests let through, per access token (which runtime or integration sent them). */
+  requestsByToken: Map<string, number>;
 }
 
 interface MlRoute {
@@ -99,7 +105,12 @@ export class FakeMercadoLivre {
     tokenRefreshes: 0,
     requests: 0,
     maxObservedPerSecond: 0,
+    searches: 0,
+    createsBySku: new Map(),
+    requestsByToken: new Map(),
   };
+  /** performance.now() of every authenticated request let through, for rate measurements. */
+  readonly acceptedAt: number[] = [];
   readonly #faults = new Faults(500);
   readonly faults: FaultControls = this.#faults;
   readonly #accessTokens = new Map<string, number>(); // token → expiry (ms since epoch)
@@ -153,6 +164,9 @@ export class FakeMercadoLivre {
     return token;
   }
 
+  /** While true, every access token is refused with 401 (an outage of ML's auth); they work again after. */
+  refuseAllTokens = false;
+
   /** Every access token issued so far is now rejected with 401 (refresh tokens stay valid). */
   expireAccessTokens(): void {
     this.#accessTokens.clear();
@@ -180,8 +194,13 @@ export class FakeMercadoLivre {
   }
 
   resetCounters(): void {
-    for (const key of Object.keys(this.counters) as (keyof MlCounters)[]) this.counters[key] = 0;
+    for (const key of Object.keys(this.counters) as (keyof MlCounters)[]) {
+      const value = this.counters[key];
+      if (value instanceof Map) value.clear();
+      else (this.counters[key] as number) = 0;
+    }
     this.#window.length = 0;
+    this.acceptedAt.length = 0;
   }
 
   // ---- HTTP ----
@@ -197,7 +216,23 @@ export class FakeMercadoLivre {
     { method: 'GET', path: /^\/items\/?$/, auth: true, handle: (_req, res, _p, url) => this.#multiget(res, url) },
     { method: 'GET', path: /^\/items\/([^/]+)\/?$/, auth: true, handle: (_req, res, [id]) => this.#get(res, id!) },
     { method: 'PUT', path: /^\/items\/([^/]+)\/?$/, auth: true, handle: (req, res, [id]) => this.#update(req, res, id!) },
+    { method: 'GET', path: /^\/users\/me\/?$/, auth: true, handle: (_req, res) => {
+      this.counters.gets++;
+      sendJson(res, 200, { id: this.userId, nickname: 'FAKESELLER', site_id: 'MLB' });
+    } },
+    { method: 'GET', path: /^\/users\/(\d+)\/items\/search\/?$/, auth: true, handle: (_req, res, [user], url) => this.#search(res, user!, url) },
   ];
+
+  /** GET /users/{id}/items/search?seller_sku=: the seller's item ids with that SKU (deleted items excluded), as ML answers. */
+  #search(res: ServerResponse, user: string, url: URL): void {
+    if (Number(user) !== this.userId) throw mlError(403, 'forbidden', 'Caller is not the owner of these items');
+    const sku = url.searchParams.get('seller_sku');
+    const ids = [...this.items.values()]
+      .filter((i) => !i.sub_status.includes('deleted') && (sku === null || i.seller_custom_field === sku || i.attributes.some((a) => a.id === 'SELLER_SKU' && a.value_name === sku)))
+      .map((i) => i.id);
+    this.counters.searches++;
+    sendJson(res, 200, { seller_id: String(this.userId), results: ids, paging: { total: ids.length, offset: 0, limit: 50 } });
+  }
 
   async #handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     this.counters.requests++;
@@ -216,6 +251,8 @@ export class FakeMercadoLivre {
       const waitMs = this.#bucket?.take() ?? 0;
       if (waitMs > 0) return this.#tooManyRequests(this.#fixedRetryAfter ?? retryAfterSeconds(waitMs));
       this.#recordAccepted();
+      const token = /^Bearer (\S+)$/i.exec(req.headers.authorization ?? '')![1]!;
+      this.counters.requestsByToken.set(token, (this.counters.requestsByToken.get(token) ?? 0) + 1);
     }
     try {
       await found.route.handle(req, res, found.params, url);
@@ -228,7 +265,7 @@ export class FakeMercadoLivre {
   #authorized(req: IncomingMessage): boolean {
     const token = /^Bearer (\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
     const expiresAt = token === undefined ? undefined : this.#accessTokens.get(token);
-    return expiresAt !== undefined && expiresAt > Date.now();
+    return !this.refuseAllTokens && expiresAt !== undefined && expiresAt > Date.now();
   }
 
   #tooManyRequests(seconds: number): never {
@@ -237,6 +274,7 @@ export class FakeMercadoLivre {
   }
 
   #recordAccepted(now = performance.now()): void {
+    this.acceptedAt.push(now);
     this.#window.push(now);
     while (this.#window[0]! <= now - 1000) this.#window.shift();
     this.counters.maxObservedPerSecond = Math.max(this.counters.maxObservedPerSecond, this.#window.length);
@@ -327,6 +365,7 @@ export class FakeMercadoLivre {
     settleStock(item);
     this.items.set(id, item);
     this.counters.creates++;
+    if (item.seller_custom_field) this.counters.createsBySku.set(item.seller_custom_field, (this.counters.createsBySku.get(item.seller_custom_field) ?? 0) + 1);
     sendJson(res, 201, item);
   }
 

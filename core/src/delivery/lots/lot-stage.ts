@@ -1,0 +1,308 @@
+import { Buffer } from 'node:buffer';
+import type { JobResult, JobWithMetadata, PgBoss } from 'pg-boss';
+import { inject, injectable } from 'tsyringe';
+import type { ConnectorConfig, IntegrationConfig, StoreConfig } from '../../config/types.js';
+import type { Database } from '../../database/database.js';
+import { TOKENS } from '../../di/tokens.js';
+import { Errors } from '../../errors/errors.js';
+import type { Logger } from '../../logging/logger.js';
+import type { DeliveryJob } from '../../pipeline/marketplace-sync.js';
+import type { FeedItemResult } from '../../plugin-api/index.js';
+import { QueueNames } from '../../queue/queue-names.js';
+import { RETRY_POLL_SECONDS } from '../../queue/queues.js';
+import type { StateRepository, StateUpdate } from '../../state/state-repository.js';
+import type { Clock } from '../../util/clock.js';
+import type { IntegrationWorkers } from '../delivery-workers.js';
+import type { ProbeResult } from '../gate.js';
+import type { IntegrationLimitsService } from '../integration-limits.js';
+import { classify, type MarketplaceCaller } from '../marketplace-caller.js';
+import type { LotOperation, LotRepository, NewLotItem } from './lot-repository.js';
+
+export interface LotJob {
+  lotId: number;
+}
+
+/**
+ * Delivery for feed (batch) marketplaces, VTEX's rule for them: group items into lots the
+ * marketplace accepts (manifest `batch`: maxItems, maxBytes, maxWaitMs), control each lot until the
+ * marketplace has processed it, and never send a SKU's offer (price/stock) before its product is
+ * confirmed on the marketplace — the offer waits for the product lot's result, then goes.
+ *
+ * Three steps, each a pg-boss queue: `delivery` jobs are assembled into lots (database only);
+ * `lot-submit` sends a sealed lot through the plugin's `submitFeed`; `feed-status` polls `checkFeed`
+ * with a growing wait until the lot is done, then applies each item's outcome to the SKU's state.
+ */
+@injectable()
+export class LotStage {
+  constructor(
+    @inject(TOKENS.Boss) private readonly boss: PgBoss,
+    @inject(TOKENS.Database) private readonly db: Database,
+    @inject(TOKENS.Lots) private readonly lots: LotRepository,
+    @inject(TOKENS.StateRepository) private readonly state: StateRepository,
+    @inject(TOKENS.MarketplaceCaller) private readonly caller: MarketplaceCaller,
+    @inject(TOKENS.IntegrationLimits) private readonly limits: IntegrationLimitsService,
+    @inject(TOKENS.Config) private readonly config: ConnectorConfig,
+    @inject(TOKENS.Clock) private readonly clock: Clock,
+    @inject(TOKENS.Logger) private readonly log: Logger,
+  ) {}
+
+  /** The integration's workers: lot assembly always (database only); submit and poll while the gate is open. */
+  workers(store: StoreConfig, integration: IntegrationConfig): IntegrationWorkers {
+    const { account } = store;
+    const { marketplace } = integration;
+    const { limits } = this.limits.get(account, marketplace);
+    const common = { includeMetadata: true, perJobResults: true, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: RETRY_POLL_SECONDS } as const;
+    return {
+      gated: [
+        { queue: QueueNames.lotSubmit(account, marketplace), options: { ...common, batchSize: 2 }, handler: (jobs) => this.submit(store, integration, jobs as JobWithMetadata<LotJob>[]) },
+        { queue: QueueNames.feedStatus(account, marketplace), options: { ...common, batchSize: 10 }, handler: (jobs) => this.poll(store, integration, jobs as JobWithMetadata<LotJob>[]) },
+      ],
+      always: [
+        {
+          queue: QueueNames.delivery(account, marketplace),
+          options: { ...common, batchSize: limits.batch.maxItems, burstWhenBatchFull: true },
+          handler: (jobs) => this.assemble(store, integration, jobs as JobWithMetadata<DeliveryJob>[]),
+        },
+      ],
+      probe: () => this.probe(store, integration),
+    };
+  }
+
+  /** `delivery` jobs of a feed marketplace: each SKU's desired payload joins the open lot of its operation. */
+  async assemble(store: StoreConfig, integration: IntegrationConfig, jobs: JobWithMetadata<DeliveryJob>[]): Promise<JobResult[]> {
+    const { marketplace } = integration;
+    const { limits, capabilities } = this.limits.get(store.account, marketplace);
+    const skuIds = [...new Set(jobs.map((j) => j.data.skuId))];
+    const states = await this.state.load(store.account, marketplace, skuIds);
+    const byOperation = new Map<LotOperation, NewLotItem[]>();
+    const tooLarge: StateUpdate[] = [];
+    for (const skuId of skuIds) {
+      const row = states.get(skuId);
+      if (!row?.desired_payload || !row.desired_hash || row.desired_hash === row.delivered_hash) continue;
+      const operation: LotOperation = capabilities.needsProductBeforeOffer ? (row.marketplace_id ? 'offer' : 'product') : 'upsert';
+      // (A SKU whose product or same kind of message is in flight waits: LotRepository.add decides, under the lot's lock.)
+      const bytes = Buffer.byteLength(JSON.stringify(row.desired_payload));
+      if (bytes > limits.batch.maxBytes) {
+        const message = `The item's data (${bytes} bytes) is larger than a whole ${marketplace} lot may be (${limits.batch.maxBytes} bytes): shorten its description or images.`;
+        tooLarge.push({ store: store.account, marketplace, skuId, status: 'failed', fixes: [{ field: marketplace, rule: 'maxBytes', message }] });
+        continue;
+      }
+      let list = byOperation.get(operation);
+      if (!list) byOperation.set(operation, (list = []));
+      list.push({ skuId, payload: row.desired_payload, hash: row.desired_hash, bytes });
+    }
+    await this.state.apply(tooLarge);
+    for (const [operation, items] of byOperation) {
+      const { opened, sealed } = await this.lots.add(store.account, marketplace, operation, items, limits.batch);
+      const queue = QueueNames.lotSubmit(store.account, marketplace);
+      // A new lot is sent after maxWaitMs at the latest; a full one at once.
+      const due = new Date(this.clock.now() + limits.batch.maxWaitMs);
+      const jobsToSend = [
+        ...opened.filter((id) => !sealed.includes(id)).map((lotId) => ({ data: { lotId }, startAfter: due })),
+        ...sealed.map((lotId) => ({ data: { lotId } })),
+      ];
+      if (jobsToSend.length) await this.boss.insert(queue, jobsToSend);
+    }
+    return jobs.map((job) => ({ id: job.id, status: 'completed' as const }));
+  }
+
+  /** `lot-submit`: sends a lot through the plugin's `submitFeed`, then schedules the first status poll. */
+  async submit(store: StoreConfig, integration: IntegrationConfig, jobs: JobWithMetadata<LotJob>[]): Promise<JobResult[]> {
+    const { marketplace } = integration;
+    const { limits } = this.limits.get(store.account, marketplace);
+    const results: JobResult[] = [];
+    for (const job of jobs) {
+      const lot = await this.lots.claimForSubmit(job.data.lotId, limits.batch.maxWaitMs, job.id);
+      if (!lot) {
+        results.push({ id: job.id, status: 'completed' });
+        continue;
+      }
+      const lotId = Number(lot.id);
+      const items = await this.lots.items(lotId);
+      if (!items.length) {
+        await this.lots.finish(lotId, 'done', []);
+        results.push({ id: job.id, status: 'completed' });
+        continue;
+      }
+      try {
+        const { feedRef } = await this.caller.call(store, marketplace, 'submitFeed', async (h) => {
+          if (!h.submitFeed || !h.checkFeed) throw Errors.pluginCapabilityMissing(marketplace, h.submitFeed ? 'checkFeed' : 'submitFeed', 'a feed marketplace (capabilities.mode "feed") needs');
+          return h.submitFeed({
+            id: String(lotId),
+            operation: lot.operation,
+            items: items.map((i) => ({ skuId: i.sku_id, payload: i.payload, ...(i.marketplace_id && { marketplaceId: i.marketplace_id }) })),
+          });
+        });
+        await this.lots.submitted(lotId, feedRef);
+        await this.boss.insert(QueueNames.feedStatus(store.account, marketplace), [{ data: { lotId }, startAfter: new Date(this.clock.now() + this.config.delivery.feedPollSeconds * 1000) }]);
+        this.log.info({ store: store.account, marketplace, lotId, operation: lot.operation, items: items.length, feedRef }, 'lot submitted');
+        results.push({ id: job.id, status: 'completed' });
+      } catch (error) {
+        results.push(await this.onError(store, marketplace, job, lotId, error, 'lot-submit'));
+      }
+    }
+    return results;
+  }
+
+  /** `feed-status`: asks whether the lot is processed; not yet → asks again later (doubling wait); done → applies each item's outcome. */
+  async poll(store: StoreConfig, integration: IntegrationConfig, jobs: JobWithMetadata<LotJob>[]): Promise<JobResult[]> {
+    const { marketplace } = integration;
+    const results: JobResult[] = [];
+    for (const job of jobs) {
+      const lot = await this.lots.get(job.data.lotId);
+      if (!lot || lot.status !== 'submitted' || !lot.feed_ref) {
+        results.push({ id: job.id, status: 'completed' });
+        continue;
+      }
+      const lotId = Number(lot.id);
+      try {
+        const status = await this.caller.call(store, marketplace, 'checkFeed', async (h) => {
+          if (!h.checkFeed) throw Errors.pluginCapabilityMissing(marketplace, 'checkFeed', 'a feed marketplace (capabilities.mode "feed") needs');
+          return h.checkFeed(lot.feed_ref!);
+        });
+        if (status.done) {
+          await this.apply(store, integration, lotId, lot.operation, status.results);
+        } else {
+          const submittedAt = Date.parse(String(lot.submitted_at));
+          if (this.clock.now() - submittedAt > this.config.delivery.feedTimeoutHours * 3600_000) {
+            await this.giveUp(store, integration, lotId, `not processed within ${this.config.delivery.feedTimeoutHours} h (last status: ${status.status ?? 'unknown'})`);
+          } else {
+            const polls = await this.lots.polled(lotId);
+            const { feedPollSeconds, feedMaxPollSeconds } = this.config.delivery;
+            const waitSeconds = Math.min(feedMaxPollSeconds, feedPollSeconds * 2 ** Math.min(polls, 20));
+            await this.boss.insert(QueueNames.feedStatus(store.account, marketplace), [{ data: { lotId }, startAfter: new Date(this.clock.now() + waitSeconds * 1000) }]);
+          }
+        }
+        results.push({ id: job.id, status: 'completed' });
+      } catch (error) {
+        results.push(await this.onError(store, marketplace, job, lotId, error, 'feed-status'));
+      }
+    }
+    return results;
+  }
+
+  private async onError(store: StoreConfig, marketplace: string, job: JobWithMetadata<LotJob>, lotId: number, error: unknown, step: 'lot-submit' | 'feed-status'): Promise<JobResult> {
+    const { kind, error: e } = classify(error, marketplace);
+    const output = { ok: false, code: e.code, message: e.message };
+    if (kind === 'deferred' || kind === 'auth') {
+      // Waits (breaker open, integration paused, 429s): back in the queue, no retry spent.
+      if (step === 'lot-submit') await this.lots.release(lotId);
+      const retryAt = kind === 'deferred' ? (e.details as { retryAt: number }).retryAt : this.clock.now() + 1000;
+      const queue = step === 'lot-submit' ? QueueNames.lotSubmit(store.account, marketplace) : QueueNames.feedStatus(store.account, marketplace);
+      await this.boss.insert(queue, [{ data: job.data, startAfter: new Date(retryAt), retryLimit: Math.max(0, job.retryLimit - job.retryCount) }]);
+      return { id: job.id, status: 'completed', output: { deferred: output } };
+    }
+    if (kind === 'rejected' && step === 'lot-submit') {
+      // The marketplace refused the lot as a whole: every item fails with its message.
+      const items = await this.lots.items(lotId);
+      await this.lots.finish(lotId, 'failed', items.map((i) => ({ skuId: i.sku_id, outcome: 'rejected' as const, message: e.message })), e.message);
+      await this.state.apply(
+        items.map((i) => ({ store: store.account, marketplace, skuId: i.sku_id, status: 'failed' as const, attempted: true, lastResponse: output, fixes: [{ field: marketplace, rule: 'marketplace-validation', message: e.message }] })),
+      );
+      return { id: job.id, status: 'completed', output };
+    }
+    await this.lots.noteError(lotId, e.message);
+    // Out of retries: the job goes to the dead-letter queue; its replay (a new job) must be able to take the lot.
+    if (step === 'lot-submit' && job.retryCount >= job.retryLimit) await this.lots.release(lotId);
+    this.log.warn({ store: store.account, marketplace, lotId, step, code: e.code, attempt: job.retryCount + 1 }, e.message);
+    return { id: job.id, status: 'failed', output };
+  }
+
+  /** Applies a processed lot: confirmed products get their id (and their offer is queued), offers mark the SKU synced, refusals show the seller why. */
+  private async apply(store: StoreConfig, integration: IntegrationConfig, lotId: number, operation: LotOperation, results: FeedItemResult[]) {
+    const { marketplace } = integration;
+    const items = await this.lots.items(lotId);
+    const bySku = new Map(results.map((r) => [String(r.skuId), r]));
+    const states = await this.state.load(store.account, marketplace, items.map((i) => i.sku_id));
+    const outcomes: Parameters<LotRepository['finish']>[2] = [];
+    const updates: StateUpdate[] = [];
+    const mappings: Array<{ skuId: string; marketplaceId: string }> = [];
+    const again: string[] = [];
+    for (const item of items) {
+      const result = bySku.get(item.sku_id);
+      const current = states.get(item.sku_id);
+      const stillWanted = current?.desired_hash === item.payload_hash;
+      const base = { store: store.account, marketplace, skuId: item.sku_id, attempted: true, lastRequest: { operation, lot: lotId, payload: item.payload } };
+      if (!result) {
+        outcomes.push({ skuId: item.sku_id, outcome: 'missing', message: 'the marketplace gave no result for this item' });
+        again.push(item.sku_id);
+        continue;
+      }
+      const lastResponse = { ok: result.ok, lot: lotId, marketplaceId: result.marketplaceId ?? null, message: result.message ?? null };
+      if (!result.ok) {
+        const message = result.message || `${marketplace} refused the item`;
+        outcomes.push({ skuId: item.sku_id, outcome: 'rejected', message });
+        if (stillWanted) updates.push({ ...base, status: 'failed', lastResponse, fixes: [{ field: marketplace, rule: 'marketplace-validation', message }] });
+        else again.push(item.sku_id);
+        continue;
+      }
+      outcomes.push({ skuId: item.sku_id, outcome: 'accepted', marketplaceId: result.marketplaceId });
+      const marketplaceId = result.marketplaceId ?? current?.marketplace_id ?? (operation === 'product' ? item.sku_id : undefined);
+      if (marketplaceId && marketplaceId !== current?.marketplace_id) mappings.push({ skuId: item.sku_id, marketplaceId });
+      if (operation === 'product') {
+        // Confirmed on the marketplace: now (and only now) its offer may go.
+        updates.push({ ...base, status: 'pending', marketplaceId, lastResponse });
+        again.push(item.sku_id);
+      } else {
+        updates.push({ ...base, status: stillWanted ? 'synced' : 'pending', deliveredHash: item.payload_hash, marketplaceId, lastResponse });
+        if (!stillWanted) again.push(item.sku_id);
+      }
+    }
+    // Mappings first: the offer job reads them to know the product is confirmed.
+    await this.state.saveIdMappings(store.account, marketplace, mappings);
+    await this.state.apply(updates);
+    await this.lots.finish(lotId, 'done', outcomes);
+    await this.requeueDelivery(store.account, marketplace, again);
+    const accepted = outcomes.filter((o) => o.outcome === 'accepted').length;
+    this.log.info({ store: store.account, marketplace, lotId, operation, accepted, refused: outcomes.length - accepted }, 'lot processed');
+  }
+
+  /** The marketplace never finished the lot: it is failed and its items go again in a new lot. */
+  private async giveUp(store: StoreConfig, integration: IntegrationConfig, lotId: number, reason: string) {
+    const items = await this.lots.items(lotId);
+    const error = Errors.feedFailed(integration.marketplace, String(lotId), reason);
+    await this.lots.finish(lotId, 'failed', items.map((i) => ({ skuId: i.sku_id, outcome: 'missing' as const, message: error.message })), error.message);
+    this.log.error({ store: store.account, marketplace: integration.marketplace, lotId }, error.message);
+    await this.requeueDelivery(store.account, integration.marketplace, items.map((i) => i.sku_id));
+  }
+
+  private async requeueDelivery(store: string, marketplace: string, skuIds: string[]) {
+    if (!skuIds.length) return;
+    const rows = await this.db.query<{ sku_id: string; request_id: string | null }>('select sku_id, request_id from sku_state where store = $1 and marketplace = $2 and sku_id = any($3::text[])', [
+      store,
+      marketplace,
+      skuIds,
+    ]);
+    await this.boss.insert(
+      QueueNames.delivery(store, marketplace),
+      rows.map((r) => ({ data: { skuId: r.sku_id, requestId: r.request_id ?? 'lot' }, singletonKey: r.sku_id })),
+    );
+  }
+
+  /** A cheap authenticated call for the breaker and credentials probes: read one item back, else ask about a submitted lot. */
+  async probe(store: StoreConfig, integration: IntegrationConfig): Promise<ProbeResult> {
+    const { marketplace } = integration;
+    const [known] = await this.db.query<{ sku_id: string; marketplace_id: string }>('select sku_id, marketplace_id from id_mappings where store = $1 and marketplace = $2 limit 1', [
+      store.account,
+      marketplace,
+    ]);
+    const lot = known ? undefined : await this.lots.oldestSubmitted(store.account, marketplace);
+    if (!known && !lot) return 'nothing';
+    try {
+      await this.caller.call(
+        store,
+        marketplace,
+        known ? 'fetchRemoteState' : 'checkFeed',
+        async (h) => {
+          if (known && h.fetchRemoteState) await h.fetchRemoteState([{ skuId: known.sku_id, marketplaceId: known.marketplace_id }]);
+          else if (lot?.feed_ref && h.checkFeed) await h.checkFeed(lot.feed_ref);
+        },
+        { probe: true },
+      );
+      return 'ok';
+    } catch (error) {
+      const { kind } = classify(error, marketplace);
+      return kind === 'auth' ? 'auth' : kind === 'technical' ? 'technical' : 'ok';
+    }
+  }
+}

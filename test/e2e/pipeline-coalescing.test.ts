@@ -17,7 +17,8 @@ describe('coalescing and skip-unchanged', () => {
   beforeAll(async () => {
     // A quiet window with room for a slow CI machine: each SKU's burst below spreads over a few seconds
     // because 16 SKUs are interleaved at a time through one in-process webhook.
-    stack = await startStack({ skus: SKUS, configure: (raw) => (raw.pipeline = { coalesce: { quietMs: 3000, maxDelayMs: 60_000 } }) });
+    // The fake Mercado Livre has no rate limit here: lift the manifest's 5/s so 500 SKUs go out in seconds.
+    stack = await startStack({ skus: SKUS, limits: { rate: { default: { perSecond: 500, burst: 100 } } }, configure: (raw) => (raw.pipeline = { coalesce: { quietMs: 3000, maxDelayMs: 60_000 } }) });
   });
   afterAll(async () => stack?.close());
 

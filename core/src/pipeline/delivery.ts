@@ -4,7 +4,7 @@ import type { IntegrationConfig, StoreConfig } from '../config/types.js';
 import { TOKENS } from '../di/tokens.js';
 import { Errors, isConnectorError } from '../errors/errors.js';
 import type { Logger } from '../logging/logger.js';
-import type { MarketplaceHandlers } from '../plugin-api/index.js';
+import type { RemoteHandlers } from '../plugin-api/index.js';
 import type { PluginHost } from '../plugins/plugin-host.js';
 import { DELIVERY_RETRY } from '../queue/queues.js';
 import { QueueNames } from '../queue/queue-names.js';
@@ -63,7 +63,8 @@ export class DeliveryStage {
       } catch (error) {
         const e = isConnectorError(error) ? error : Errors.marketplaceUnavailable(marketplace, (error as Error)?.message ?? String(error));
         const lastResponse = { ok: false, code: e.code, message: e.message, details: e.details ?? null };
-        if (e.code === Errors.marketplaceRejected.code) {
+        // Final: retrying cannot help (the marketplace refused the data, or the plugin broke its own manifest).
+        if (e.code === Errors.marketplaceRejected.code || e.code === Errors.pluginHostNotAllowed.code) {
           updates.push({ ...base, status: 'failed', lastRequest, lastResponse, fixes: [{ field: marketplace, rule: 'marketplace-validation', message: e.message }] });
           return { id: job.id, status: 'completed', output: lastResponse };
         }
@@ -79,7 +80,7 @@ export class DeliveryStage {
     return results;
   }
 
-  private async send(handlers: MarketplaceHandlers, row: SkuStateRow, skuId: string) {
+  private async send(handlers: RemoteHandlers, row: SkuStateRow, skuId: string) {
     const payload = row.desired_payload!;
     if (row.marketplace_id) {
       const { response } = await handlers.update({ skuId, marketplaceId: row.marketplace_id, payload });

@@ -2,8 +2,9 @@ import type { Job, JobResult, PgBoss } from 'pg-boss';
 import { inject, injectable } from 'tsyringe';
 import type { IntegrationConfig, StoreConfig } from '../config/types.js';
 import { TOKENS } from '../di/tokens.js';
+import { Errors } from '../errors/errors.js';
 import type { Logger } from '../logging/logger.js';
-import type { Fix, MarketplaceHandlers } from '../plugin-api/index.js';
+import type { Fix, RemoteHandlers } from '../plugin-api/index.js';
 import type { PluginHost } from '../plugins/plugin-host.js';
 import { QueueNames } from '../queue/queue-names.js';
 import type { SnapshotRepository } from '../state/snapshot-repository.js';
@@ -52,7 +53,7 @@ export class MarketplaceSyncStage {
     for (const skuId of skuIds) {
       const requestId = requestIds.get(skuId)!;
       const base = { store: store.account, marketplace, skuId, requestId };
-      const outcome = evaluate(snapshots.get(skuId), integration, handlers);
+      const outcome = await evaluate(snapshots.get(skuId), integration, handlers);
       if (outcome.kind === 'problems') {
         updates.push({ ...base, status: outcome.status, fixes: outcome.fixes });
         continue;
@@ -80,7 +81,7 @@ type Outcome =
   | { kind: 'problems'; status: 'invalid' | 'pending-category'; fixes: Fix[] };
 
 /** Every check at once, before publishing: the seller gets the whole list of fixes. */
-export function evaluate(snapshot: SkuSnapshot | undefined, integration: IntegrationConfig, handlers: MarketplaceHandlers): Outcome {
+export async function evaluate(snapshot: SkuSnapshot | undefined, integration: IntegrationConfig, handlers: RemoteHandlers): Promise<Outcome> {
   if (!snapshot?.sku) {
     return { kind: 'problems', status: 'invalid', fixes: [{ field: 'IdSku', rule: 'exists', message: 'VTEX does not know this SKU any more; nothing will be sent.' }] };
   }
@@ -98,7 +99,8 @@ export function evaluate(snapshot: SkuSnapshot | undefined, integration: Integra
   }
   const category = snapshot.categoryId ? integration.categoryMappings[snapshot.categoryId] : undefined;
   if (fixes.length === 0 && offer && category) {
-    const mapped = handlers.map({ snapshot: { ...snapshot, sku, offer }, marketplaceCategoryId: category });
+    if (!handlers.map) throw Errors.pluginHandlerMissing(integration.marketplace, 'map');
+    const mapped = await handlers.map({ snapshot: { ...snapshot, sku, offer }, marketplaceCategoryId: category });
     if (mapped.ok) return { kind: 'payload', payload: mapped.payload };
     fixes.push(...mapped.fixes);
   }

@@ -1,8 +1,14 @@
+/**
+ * The plugin manifest: the plugin's package.json, validated by core/schema/plugin-manifest.schema.json
+ * (built from the contribution points in ./contributions). These types mirror that schema.
+ */
 import type { Fix } from '../plugin-api/index.js';
 
 export interface RateLimit {
   /** Sustained requests per second. */
-  perSecond: number;
+  perSecond?: number;
+  /** Sustained requests per minute (for APIs that count per minute). At least one of the two. */
+  perMinute?: number;
   /** Requests allowed at once above the sustained rate. */
   burst?: number;
 }
@@ -15,28 +21,83 @@ export interface MarketplaceLimits {
   concurrency?: number;
 }
 
+/** One step of a field's transformation pipeline; the mapping engine defines the ops and their args. */
+export interface TransformStep {
+  op: string;
+  [arg: string]: unknown;
+}
+
+/** One row of the VTEX field-mapping table. */
+export interface FieldMapping {
+  /** The VTEX field, as the VTEX documentation names it. */
+  vtexField: string;
+  /** How the seller fills it in VTEX (admin path or API). */
+  howToFill: string;
+  /** The VTEX API the value is read from. */
+  vtexApi: string;
+  /** Path of the value in the SKU snapshot (e.g. `sku.NameComplete`). */
+  source?: string;
+  /** Dot path of the value in the marketplace payload (e.g. `title`). */
+  target: string;
+  transform: TransformStep[];
+  mandatory: boolean;
+  /** The field takes part in the marketplace's BuyBox matching. */
+  buyBox: boolean;
+  description?: string;
+}
+
+export type RegistrationRuleKind = 'required' | 'maxLength' | 'minLength' | 'maxItems' | 'minItems' | 'pattern' | 'ean' | 'min' | 'max' | 'enum';
+
+export interface RegistrationRule {
+  field: string;
+  rule: RegistrationRuleKind;
+  value?: number | string | unknown[];
+  message: string;
+}
+
+export interface MarketplaceCapabilities {
+  /** `item`: one call per item; `feed`: batches submitted as feeds/lots and polled. */
+  mode: 'item' | 'feed';
+  canDeactivate: boolean;
+  /** Stock/price can only be sent once the product exists on the marketplace. */
+  needsProductBeforeOffer: boolean;
+}
+
 /** `contributes.marketplace` of a plugin's package.json. */
 export interface MarketplaceContribution {
   id: string;
   displayName: string;
   /** JSON schema of the per-integration settings; secret properties carry `"x-secret": true`. */
   settings?: Record<string, unknown>;
-  allowedHosts?: string[];
+  /** Host names `ctx.http` may reach (`*.example.com` matches sub-domains). */
+  allowedHosts: string[];
+  fieldMappings?: FieldMapping[];
+  registrationRules?: RegistrationRule[];
   limits?: MarketplaceLimits;
+  capabilities?: MarketplaceCapabilities;
 }
+
+/** Where the plugin's code runs: a worker thread (default) or a child process. */
+export type IsolationMode = 'worker' | 'process';
 
 export interface PluginManifest {
   name: string;
   version: string;
   main: string;
-  engines?: { connector?: string };
+  engines: { connector: string; [engine: string]: string };
+  /** `onMarketplace:<id>` (default) or `onStartup`. */
   activationEvents?: string[];
+  isolation?: IsolationMode;
   contributes: { marketplace: MarketplaceContribution };
 }
+
+/** Where a plugin was found. */
+export type PluginSource = 'config' | 'plugins-folder' | 'npm';
 
 export interface DiscoveredPlugin {
   /** Folder holding the plugin's package.json. */
   dir: string;
+  source: PluginSource;
   manifest: PluginManifest;
 }
 

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { PgBoss } from 'pg-boss';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import type { ConnectorConfig } from '../config/types.js';
+import type { Disposable } from '../plugin-api/index.js';
 import type { Database, DatabaseOptions } from '../database/database.js';
 import { migrate } from '../database/migrate.js';
 import { openDatabase } from '../database/open.js';
@@ -13,7 +14,9 @@ import { createLogger, type Logger } from '../logging/logger.js';
 import { DeliveryStage } from '../pipeline/delivery.js';
 import { MarketplaceSyncStage } from '../pipeline/marketplace-sync.js';
 import { SkuRefreshStage } from '../pipeline/sku-refresh.js';
-import { PluginHost } from '../plugins/plugin-host.js';
+import { noopHttpMeter, type HttpMeter } from '../plugins/http-meter.js';
+import { PluginHost, type PluginHostOptions, type PluginStatusChange } from '../plugins/plugin-host.js';
+import { QueueNames } from '../queue/queue-names.js';
 import { Queues } from '../queue/queues.js';
 import { SnapshotRepository } from '../state/snapshot-repository.js';
 import { StateRepository } from '../state/state-repository.js';
@@ -29,6 +32,10 @@ export interface RuntimeOptions {
   clock?: Clock;
   /** Run the pipeline workers (default true). False gives an ingest-only runtime. */
   workers?: boolean;
+  /** Extension host limits (timeouts, memory, crash budget) and discovery narrowing (tests). */
+  pluginHost?: PluginHostOptions;
+  /** Meters and records plugins' ctx.http calls (the delivery engine's rate budget); default no-op. */
+  httpMeter?: HttpMeter;
 }
 
 /**
@@ -37,6 +44,7 @@ export interface RuntimeOptions {
  */
 export class ConnectorRuntime {
   private started = false;
+  private statusSubscription?: Disposable;
 
   private constructor(
     readonly container: DependencyContainer,
@@ -69,6 +77,8 @@ export class ConnectorRuntime {
       c.register(TOKENS.Boss, { useValue: boss });
       c.register(TOKENS.Logger, { useValue: log });
       c.register(TOKENS.Clock, { useValue: options.clock ?? systemClock });
+      c.register(TOKENS.PluginHostOptions, { useValue: options.pluginHost ?? {} });
+      c.register(TOKENS.HttpMeter, { useValue: options.httpMeter ?? noopHttpMeter });
       for (const [token, cls] of [
         [TOKENS.StoreRegistry, StoreRegistry],
         [TOKENS.VtexClients, VtexClients],
@@ -119,21 +129,52 @@ export class ConnectorRuntime {
     await this.boss.start();
     await this.stores.seed();
     await this.container.resolve(TOKENS.Queues).ensureAll();
+    await this.plugins.start(this.stores.list());
     if (this.workers) {
       const refresh = this.container.resolve(TOKENS.SkuRefreshStage);
-      const sync = this.container.resolve(TOKENS.MarketplaceSyncStage);
-      const delivery = this.container.resolve(TOKENS.DeliveryStage);
       for (const store of this.stores.list()) {
         await refresh.start(store);
         for (const integration of store.integrations.filter((i) => i.enabled)) {
-          await sync.start(store, integration);
-          await delivery.start(store, integration);
+          // An integration whose plugin is refused or quarantined is paused: its jobs wait in the queues.
+          const paused = this.plugins.pauseReason(store.account, integration.marketplace);
+          if (paused) {
+            this.log.warn({ store: store.account, marketplace: integration.marketplace, code: paused.code }, `integration paused: ${paused.reason}`);
+            continue;
+          }
+          await this.startIntegration(store.account, integration.marketplace);
         }
       }
+      this.statusSubscription = this.plugins.onDidChangeStatus((change) => void this.onPluginStatus(change));
       this.container.resolve(TOKENS.Dispatcher).start();
     }
     this.started = true;
     this.log.info({ stores: this.stores.list().length, database: this.db.kind, workers: this.workers }, 'connector runtime started');
+  }
+
+  private async startIntegration(account: string, marketplace: string): Promise<void> {
+    const store = this.stores.get(account);
+    const integration = this.stores.integration(account, marketplace);
+    if (!store || !integration?.enabled) return;
+    await this.container.resolve(TOKENS.MarketplaceSyncStage).start(store, integration);
+    await this.container.resolve(TOKENS.DeliveryStage).start(store, integration);
+  }
+
+  /** A quarantine pauses the plugin's integrations (no worker takes their jobs); a release resumes them. */
+  private async onPluginStatus(change: PluginStatusChange): Promise<void> {
+    for (const { store, marketplace } of change.integrations) {
+      try {
+        if (change.change === 'quarantined') {
+          this.log.warn({ store, marketplace, reason: change.reason }, 'integration paused: its plugin is quarantined');
+          await this.boss.offWork(QueueNames.marketplaceSync(store, marketplace), { wait: false });
+          await this.boss.offWork(QueueNames.delivery(store, marketplace), { wait: false });
+        } else if (this.started) {
+          this.log.info({ store, marketplace }, 'integration resumed: its plugin was released');
+          await this.startIntegration(store, marketplace);
+        }
+      } catch (error) {
+        this.log.error({ err: error, store, marketplace }, `could not ${change.change === 'quarantined' ? 'pause' : 'resume'} the integration`);
+      }
+    }
   }
 
   /** Stops taking work, lets in-flight jobs finish (up to `timeoutMs`), deactivates plugins, closes the database. */
@@ -143,6 +184,7 @@ export class ConnectorRuntime {
       await this.container.resolve(TOKENS.Dispatcher).stop();
       await this.boss.stop({ graceful: true, timeout: timeoutMs });
     }
+    this.statusSubscription?.dispose();
     await this.plugins.dispose();
     if (this.ownsDb) await this.db.close();
     this.started = false;

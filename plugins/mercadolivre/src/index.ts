@@ -5,7 +5,6 @@ export const MAX_TITLE = 60;
 export const MAX_PICTURES = 10;
 
 interface Settings {
-  accessToken: string;
   currencyId: string;
   listingTypeId: string;
   buyingMode: string;
@@ -55,12 +54,13 @@ export function mapItem(input: MapInput, settings: Settings): MapResult {
 
 export function activate(ctx: PluginContext) {
   const settings = ctx.settings as unknown as Settings;
-  const headers = () => ({ authorization: `Bearer ${settings.accessToken}` });
+  // The token is a secret: asked for per request (never copied into settings), so a refreshed one is used at once.
+  const headers = async () => ({ authorization: `Bearer ${(await ctx.secrets.get('accessToken')) ?? ''}` });
   return {
     map: (input: MapInput) => mapItem(input, settings),
 
     async publish(item: { skuId: string; payload: Record<string, unknown> }) {
-      const { body } = await ctx.http.request<MlItem>({ method: 'POST', url: 'items', headers: headers(), body: item.payload });
+      const { body } = await ctx.http.request<MlItem>({ method: 'POST', url: 'items', headers: await headers(), body: item.payload });
       return { marketplaceId: body.id, response: { id: body.id, status: body.status, permalink: body.permalink } };
     },
 
@@ -70,7 +70,7 @@ export function activate(ctx: PluginContext) {
       const { body } = await ctx.http.request<MlItem>({
         method: 'PUT',
         url: `items/${encodeURIComponent(item.marketplaceId)}`,
-        headers: headers(),
+        headers: await headers(),
         body: { available_quantity, price },
       });
       return { response: { id: body.id, status: body.status } };

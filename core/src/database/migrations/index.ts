@@ -1,9 +1,10 @@
 import type { Migration } from './types.js';
 import { migration as m001 } from './001-foundation.js';
+import { migration as m003 } from './003-extension-host.js';
 
 /**
  * The connector's own schema, one file per version (NNN-name.ts). Never edit a released file: add a
  * new one and list it here. (pg-boss migrates its own schema itself when it starts.)
  */
-export const MIGRATIONS: Migration[] = [m001];
+export const MIGRATIONS: Migration[] = [m001, m003];
 export type { Migration };

@@ -61,7 +61,7 @@ export function engineProblems(range: string, apiVersion: string = PLUGIN_API_VE
   const apiMajor = semver.major(apiVersion);
   const min = semver.minVersion(range);
   if (!min) return [{ path, message: `"${range}" matches no version`, fix: `use "^${apiMajor}.0.0"` }];
-  if (semver.intersects(range, `>=${min.major + 1}.0.0-0`, { includePrerelease: true })) {
+  if (semver.intersects(range, `>=${min.major + 1}.0.0`)) {
     return [{
       path,
       message: `"${range}" spans more than one major of the plugin API`,

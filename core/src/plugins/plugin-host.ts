@@ -255,12 +255,13 @@ export class PluginHost {
   private async onQuarantined(supervisor: PluginSupervisor, reason: string, strikes: Strike[], since: string) {
     const { manifest } = supervisor.plugin;
     const marketplace = manifest.contributes.marketplace.id;
+    // Pause first (listeners act at once), then record it for other runtimes and the admin API.
+    this.emit({ marketplace, plugin: supervisor.label, change: 'quarantined', reason, integrations: this.integrationsOf(marketplace) });
     try {
       await this.health.quarantine({ marketplace, plugin: manifest.name, version: manifest.version, reason, strikes, since });
     } catch (error) {
       this.log.error({ err: error, marketplace }, 'could not record the quarantine');
     }
-    this.emit({ marketplace, plugin: supervisor.label, change: 'quarantined', reason, integrations: this.integrationsOf(marketplace) });
   }
 
   /** Lifts a quarantine: the next work starts a fresh host with a fresh crash budget. */

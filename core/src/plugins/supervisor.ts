@@ -84,6 +84,8 @@ interface Generation {
   pending: Map<number, PendingCall>;
   /** Recent stderr, to tell an out-of-memory abort of a child process from other crashes. */
   stderrTail: string[];
+  /** Liveness check while calls are in flight (a handler may block the loop after acknowledging). */
+  watchdog?: NodeJS.Timeout;
   dead: boolean;
 }
 
@@ -332,16 +334,14 @@ export class PluginSupervisor {
         reject: (error) => {
           if (settle()) reject(error);
         },
-        ackTimer: setTimeout(
-          () => this.crash(generation, 'unresponsive', `${method} was not acknowledged within ${this.limits.ackTimeoutMs} ms (the host's event loop is blocked)`),
-          this.limits.ackTimeoutMs,
-        ),
+        ackTimer: setTimeout(() => this.crash(generation, 'unresponsive', unresponsive(method, this.limits.ackTimeoutMs)), this.limits.ackTimeoutMs),
         callTimer: setTimeout(() => {
           pending.reject(Errors.pluginTimeout(this.label, method, this.limits.callTimeoutMs));
           this.crash(generation, 'timeout', `${method} did not answer within ${this.limits.callTimeoutMs} ms`);
         }, this.limits.callTimeoutMs),
       };
       generation.pending.set(callId, pending);
+      this.watch(generation, method);
       generation.rpc.invoke({ callId, key, method, args }).then(
         (answer) => {
           if (!settle()) return; // already failed by a crash or a timeout
@@ -354,6 +354,23 @@ export class PluginSupervisor {
         (error: Error) => pending.reject(Errors.pluginCrashed(this.label, this.lastExit?.reason ?? error.message)),
       );
     });
+  }
+
+  /**
+   * While calls are in flight, the host must answer a ping within the acknowledgement timeout: a
+   * handler that acknowledged its call and then blocked the event loop (a busy loop, a huge
+   * synchronous job) is caught here rather than at the much longer per-call timeout.
+   */
+  private watch(generation: Generation, method: HandlerMethod) {
+    if (generation.watchdog || generation.dead) return;
+    generation.watchdog = setTimeout(async () => {
+      if (generation.dead || generation.pending.size === 0) return void (generation.watchdog = undefined);
+      const answered = await this.within(generation.rpc.ping().then(() => true, () => false), this.limits.ackTimeoutMs);
+      generation.watchdog = undefined;
+      if (generation.dead) return;
+      if (answered === 'timeout') return this.crash(generation, 'unresponsive', unresponsive(method, this.limits.ackTimeoutMs));
+      if (generation.pending.size) this.watch(generation, [...generation.pending.values()][0].method);
+    }, Math.max(10, Math.floor(this.limits.ackTimeoutMs / 2)));
   }
 
   /** Counts a strike against the budget; quarantines the plugin when it is spent. */
@@ -405,6 +422,7 @@ export class PluginSupervisor {
   private bury(generation: Generation, error: Error) {
     if (generation.dead) return;
     generation.dead = true;
+    clearTimeout(generation.watchdog);
     if (this.generation === generation) this.generation = undefined;
     for (const pending of [...generation.pending.values()]) pending.reject(error);
     generation.rpc.$close(error);
@@ -437,6 +455,7 @@ export class PluginSupervisor {
         for (const { where, error } of result.errors) this.log.error({ plugin: this.label, where, err: error }, `plugin ${where} failed: ${error.message}`);
       }
       generation.dead = true;
+      clearTimeout(generation.watchdog);
       if (this.generation === generation) this.generation = undefined;
       for (const pending of [...generation.pending.values()]) pending.reject(Errors.pluginCrashed(this.label, 'stopped for shutdown'));
       generation.rpc.$close();
@@ -478,6 +497,10 @@ export class PluginSupervisor {
   get hostProcess(): HostProcess | undefined {
     return this.generation?.host;
   }
+}
+
+function unresponsive(method: string, ms: number): string {
+  return `the host stopped responding while ${method} was in flight (no answer within ${ms} ms: its event loop is blocked)`;
 }
 
 /** Why a host exited, in words an operator can act on. */

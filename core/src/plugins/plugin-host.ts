@@ -77,7 +77,12 @@ export class PluginHost {
     @inject(TOKENS.HttpMeter) meter: HttpMeter,
     @inject(TOKENS.PluginHostOptions) private readonly options: PluginHostOptions,
   ) {
-    this.limits = { ...DEFAULT_HOST_LIMITS, ...options.limits, crashBudget: { ...DEFAULT_HOST_LIMITS.crashBudget, ...options.limits?.crashBudget } };
+    this.limits = {
+      ...DEFAULT_HOST_LIMITS,
+      ...options.limits,
+      crashBudget: { ...DEFAULT_HOST_LIMITS.crashBudget, ...options.limits?.crashBudget },
+      restartBackoff: { ...DEFAULT_HOST_LIMITS.restartBackoff, ...options.limits?.restartBackoff },
+    };
     this.services = new ContextServices(log, meter, new PluginStateRepository(db));
     this.health = new PluginHealthRepository(db);
     this.env = options.env ?? pick(process.env, ['TZ', 'LANG', 'NODE_ENV']);

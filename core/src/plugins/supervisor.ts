@@ -25,6 +25,10 @@ export interface HostLimits {
   deactivateTimeoutMs: number;
   /** Strikes (crash, out-of-memory, hang, failed activation) allowed within the window before quarantine. */
   crashBudget: { max: number; windowMs: number };
+  /** Wait before restarting after a crash, doubling with each recent strike, so a crash loop cannot hog the core. */
+  restartBackoff: { initialMs: number; maxMs: number };
+  /** CPU niceness of plugin hosts (0 = the core's priority, 19 = lowest). */
+  niceness: number;
 }
 
 export const DEFAULT_HOST_LIMITS: HostLimits = {
@@ -35,6 +39,8 @@ export const DEFAULT_HOST_LIMITS: HostLimits = {
   activationTimeoutMs: 30_000,
   deactivateTimeoutMs: 5_000,
   crashBudget: { max: 3, windowMs: 5 * 60_000 },
+  restartBackoff: { initialMs: 100, maxMs: 5_000 },
+  niceness: 19,
 };
 
 /** Codes a plugin may throw on purpose (or relay from ctx); any other code is kept as a plain error. */
@@ -167,11 +173,13 @@ export class PluginSupervisor {
   }
 
   private async start(): Promise<Generation> {
+    await this.restartBackoff();
+    if (this.quarantine) throw Errors.pluginQuarantined(this.label, this.quarantine.reason);
     const id = ++this.generations;
     this.stateValue = 'starting';
     const { manifest, dir } = this.plugin;
     const host = spawnHost({
-      init: { plugin: this.label, dir, main: manifest.main, isolation: this.isolation },
+      init: { plugin: this.label, dir, main: manifest.main, isolation: this.isolation, niceness: this.limits.niceness },
       memoryLimitMb: this.limits.memoryLimitMb,
       env: this.env,
       onOutput: (stream, line) => this.onOutput(generation, stream, line),
@@ -214,6 +222,16 @@ export class PluginSupervisor {
     this.stateValue = 'running';
     this.log.info({ plugin: this.label, isolation: this.isolation, generation: id, pid: generation.ready.pid, threadId: host.threadId }, 'plugin host started');
     return generation;
+  }
+
+  /** After a host died: wait initialMs × 2^(recent strikes − 1), capped, since the last exit. */
+  private async restartBackoff() {
+    const strikes = this.budget.recent().length;
+    if (!strikes || !this.lastExit || this.lastExit.kind === 'stopped') return;
+    const { initialMs, maxMs } = this.limits.restartBackoff;
+    const delay = Math.min(maxMs, initialMs * 2 ** (strikes - 1));
+    const wait = Date.parse(this.lastExit.at) + delay - this.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   }
 
   /** The core's side of the protocol for one generation; every argument comes from plugin code. */

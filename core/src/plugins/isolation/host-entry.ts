@@ -38,6 +38,8 @@ export interface HostInit {
   dir: string;
   main: string;
   isolation: 'worker' | 'process';
+  /** CPU niceness of the host's JavaScript thread (0–19), applied by host-bootstrap before anything loads. */
+  niceness: number;
 }
 
 const init: HostInit = parentPort ? (workerData as HostInit) : (JSON.parse(process.argv[2] ?? '{}') as HostInit);

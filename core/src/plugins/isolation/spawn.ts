@@ -9,7 +9,7 @@ import type { IsolationMode } from '../manifest.js';
 import type { Transport } from '../rpc/channel.js';
 import type { HostInit } from './host-entry.js';
 
-const ENTRY = fileURLToPath(new URL('./host-entry.js', import.meta.url));
+const ENTRY = fileURLToPath(new URL('./host-bootstrap.js', import.meta.url));
 const CORE_ROOT = resolve(dirname(ENTRY), '../../..');
 
 export interface ExitInfo {

@@ -144,6 +144,50 @@ describe('a well-behaved plugin in its worker', () => {
   });
 });
 
+describe('messages from the plugin are validated by the core', () => {
+  it('refuses malformed context calls with a clear code, keeps the host running, and scopes state and secrets', async () => {
+    const stores = [store('store-m', [{ marketplace: 'fixture-misbehaving', settings: { apiBaseUrl: ml.url, accessToken: 'mine-1234' } }])];
+    const host = makeHost({ db: tdb.db, paths: [fixture('misbehaving')], stores });
+    try {
+      const result = (await host.call(stores[0], 'fixture-misbehaving', 'publish', [{ skuId: '1', payload: {} }])) as { response: Record<string, unknown> };
+      expect(result.response).toEqual({
+        httpMethod: 'CONNECTOR_ERR_PLUGIN_MESSAGE_INVALID',
+        httpScheme: 'CONNECTOR_ERR_PLUGIN_MESSAGE_INVALID',
+        httpHeader: 'CONNECTOR_ERR_PLUGIN_MESSAGE_INVALID',
+        stateValue: 'CONNECTOR_ERR_PLUGIN_MESSAGE_INVALID',
+        stateKey: 'CONNECTOR_ERR_PLUGIN_MESSAGE_INVALID',
+        stateTooBig: 'CONNECTOR_ERR_PLUGIN_MESSAGE_INVALID',
+        otherSecret: 'undefined',
+        stateRoundTrip: { value: { a: [1, 'b', null] }, keys: ['n'], deleted: true, after: null },
+      });
+      expect(host.status()[0].host).toMatchObject({ restarts: 0, strikes: [] });
+    } finally {
+      await host.dispose();
+    }
+  });
+});
+
+describe('reload', () => {
+  it('deactivates the plugin and loads its code afresh on the next work', async () => {
+    const lazy = copyFixture('lazy');
+    const marker = join(lazy.dir, 'evaluated.log');
+    const stores = [store('store-r', [{ marketplace: 'fixture-lazy' }])];
+    const host = makeHost({ db: tdb.db, paths: [lazy.dir], stores });
+    try {
+      await host.handlers(stores[0], 'fixture-lazy');
+      const first = host.hostOf('fixture-lazy')!;
+      await host.reload('fixture-lazy');
+      expect(await first.exited).toBeDefined();
+      expect(host.status()[0].state).toBe('idle');
+      expect(await (await host.handlers(stores[0], 'fixture-lazy')).publish({ skuId: '3', payload: {} })).toEqual({ marketplaceId: 'LAZY-3' });
+      expect(readFileSync(marker, 'utf8').trim().split('\n')).toHaveLength(2);
+    } finally {
+      await host.dispose();
+      lazy.cleanup();
+    }
+  });
+});
+
 describe('lazy activation', () => {
   it('never evaluates a plugin\'s module until one of its integrations has work', async () => {
     const lazy = copyFixture('lazy');

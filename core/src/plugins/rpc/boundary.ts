@@ -11,41 +11,55 @@ import type { Envelope, SerializedError } from './protocol.js';
 const MAX_DEPTH = 64;
 
 /** Why `value` is not plain data (with the path of the first offending value), or undefined when it is. */
-export function plainDataProblem(value: unknown, path = '', depth = 0, ancestors: object[] = []): string | undefined {
+export function plainDataProblem(value: unknown, path = ''): string | undefined {
+  const segments: Array<string | number> = [];
+  const problem = check(value, segments, []);
+  return problem && `${path}${segments.map((s) => `/${s}`).join('') || (path ? '' : '(value)')} ${problem}`;
+}
+
+// Runs on every message: `segments` and `ancestors` are stacks (pushed and popped, never copied), and
+// the path is only spelled out when something is wrong (on failure `segments` is left at the culprit).
+function check(value: unknown, segments: Array<string | number>, ancestors: object[]): string | undefined {
   switch (typeof value) {
     case 'undefined':
     case 'boolean':
     case 'string':
       return undefined;
     case 'number':
-      return Number.isFinite(value) ? undefined : `${path || '(value)'} is ${String(value)}, which JSON cannot carry`;
+      return Number.isFinite(value) ? undefined : `is ${String(value)}, which JSON cannot carry`;
     case 'bigint':
     case 'symbol':
     case 'function':
-      return `${path || '(value)'} is a ${typeof value}`;
+      return `is a ${typeof value}`;
   }
   if (value === null) return undefined;
-  if (depth > MAX_DEPTH) return `${path} nests deeper than ${MAX_DEPTH} levels`;
+  if (ancestors.length > MAX_DEPTH) return `nests deeper than ${MAX_DEPTH} levels`;
   const object = value as object;
-  if (ancestors.includes(object)) return `${path || '(value)'} refers to itself (circular)`;
+  if (ancestors.includes(object)) return 'refers to itself (circular)';
   if (object instanceof Date) return undefined;
-  const next = [...ancestors, object];
+  ancestors.push(object);
   if (Array.isArray(object)) {
     for (let i = 0; i < object.length; i++) {
-      const problem = plainDataProblem(object[i], `${path}/${i}`, depth + 1, next);
+      segments.push(i);
+      const problem = check(object[i], segments, ancestors);
       if (problem) return problem;
+      segments.pop();
     }
-    return undefined;
+  } else {
+    const proto = Object.getPrototypeOf(object);
+    if (proto !== Object.prototype && proto !== null) {
+      return `is a ${(object.constructor as { name?: string } | undefined)?.name ?? 'class'} instance, not a plain object`;
+    }
+    if (Object.getOwnPropertySymbols(object).length) return 'has symbol keys';
+    for (const key in object) {
+      if (!Object.hasOwn(object, key)) continue;
+      segments.push(key);
+      const problem = check((object as Record<string, unknown>)[key], segments, ancestors);
+      if (problem) return problem;
+      segments.pop();
+    }
   }
-  const proto = Object.getPrototypeOf(object);
-  if (proto !== Object.prototype && proto !== null) {
-    return `${path || '(value)'} is a ${(object.constructor as { name?: string } | undefined)?.name ?? 'class'} instance, not a plain object`;
-  }
-  if (Object.getOwnPropertySymbols(object).length) return `${path || '(value)'} has symbol keys`;
-  for (const key of Object.keys(object)) {
-    const problem = plainDataProblem((object as Record<string, unknown>)[key], `${path}/${key}`, depth + 1, next);
-    if (problem) return problem;
-  }
+  ancestors.pop();
   return undefined;
 }
 

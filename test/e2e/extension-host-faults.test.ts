@@ -8,6 +8,9 @@ import { openTestDatabase, type TestDatabase } from '../support/database.js';
 import { notifyAll } from '../support/stack.js';
 import { waitFor } from '../support/wait.js';
 
+/** How many worker ports this process holds (a live worker thread holds one). */
+const workerPorts = () => process.getActiveResourcesInfo().filter((r) => r === 'MessagePort').length;
+
 const FIXTURES = join(import.meta.dirname, '../fixtures/plugins');
 const FAULTY = {
   'fixture-throws': 'throws-in-activate',
@@ -42,6 +45,7 @@ describe('a faulty plugin does not slow a healthy one down', () => {
   let app: FastifyInstance;
   let address = '';
   let faultyStore: StoreConfig;
+  let portsBefore = 0;
   const throughput: Record<string, { baseline: number[]; faulty: number[] }> = {};
   /** Mercado Livre's item id of each healthy SKU (known after the warm-up). */
   const itemOf = new Map<string, string>();
@@ -76,6 +80,7 @@ describe('a faulty plugin does not slow a healthy one down', () => {
       ],
     });
     tdb = await openTestDatabase();
+    portsBefore = workerPorts();
     runtime = await ConnectorRuntime.create({
       config,
       database: tdb.db,
@@ -251,5 +256,15 @@ describe('a faulty plugin does not slow a healthy one down', () => {
       timeoutMs: 5_000,
       describe: () => JSON.stringify(ml.counters),
     });
+  });
+
+  it('on shutdown, deactivates every plugin and leaves no worker or process behind', async () => {
+    const hosts = ['mercadolivre', 'fixture-undeclared'].map((m) => runtime.plugins.hostOf(m));
+    expect(hosts.every(Boolean)).toBe(true);
+    expect(workerPorts()).toBeGreaterThan(portsBefore);
+    await runtime.stop();
+    for (const host of hosts) expect(await host!.exited).toBeDefined();
+    expect(runtime.plugins.status().filter((p) => p.host?.host)).toEqual([]);
+    expect(workerPorts()).toBe(portsBefore);
   });
 });

@@ -287,9 +287,11 @@ export class PluginSupervisor {
 
   private ensureActivated(generation: Generation, binding: IntegrationBinding): Promise<HandlerMethod[]> {
     const key = integrationKey(binding.ref);
+    // The latest binding serves the context: a rotated secret (refreshed credentials) is handed out at
+    // once; settings the plugin saw at activation stay as they were until a reload.
+    generation.bindings.set(key, binding);
     let activation = generation.activations.get(key);
     if (!activation) {
-      generation.bindings.set(key, binding);
       activation = this.runActivation(generation, key, binding);
       generation.activations.set(key, activation);
       activation.catch(() => {

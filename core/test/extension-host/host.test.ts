@@ -158,9 +158,51 @@ describe('messages from the plugin are validated by the core', () => {
         stateKey: 'CONNECTOR_ERR_PLUGIN_MESSAGE_INVALID',
         stateTooBig: 'CONNECTOR_ERR_PLUGIN_MESSAGE_INVALID',
         otherSecret: 'undefined',
+        token: 'mine-1234',
         stateRoundTrip: { value: { a: [1, 'b', null] }, keys: ['n'], deleted: true, after: null },
       });
       expect(host.status()[0].host).toMatchObject({ restarts: 0, strikes: [] });
+    } finally {
+      await host.dispose();
+    }
+  });
+});
+
+describe('a refused plugin', () => {
+  it('is listed with its problems, and its integrations are paused with the refusal as the reason', async () => {
+    const stores = [store('store-x', [{ marketplace: 'fixture-incompatible' }, { marketplace: 'fixture-valid', settings: { accessToken: 'x' } }])];
+    const host = makeHost({ db: tdb.db, paths: [fixture('incompatible-engine'), fixture('invalid-manifest'), fixture('valid')], stores });
+    try {
+      expect(host.list().map((p) => p.manifest.contributes.marketplace.id)).toEqual(['fixture-valid']);
+      const refused = host.status().filter((p) => p.state === 'refused');
+      expect(refused.map((p) => [p.plugin, p.refusal?.code])).toEqual([
+        ['@fixtures/plugin-incompatible-engine@2.0.0', 'CONNECTOR_ERR_PLUGIN_INCOMPATIBLE'],
+        ['@fixtures/plugin-invalid-manifest@not-a-version', 'CONNECTOR_ERR_PLUGIN_INVALID'],
+      ]);
+      expect(refused[0].refusal?.problems[0]).toMatchObject({ path: '/engines/connector', fix: expect.stringContaining('^1.0.0') });
+      expect(refused[0].integrations).toEqual([{ store: 'store-x', marketplace: 'fixture-incompatible', paused: true, reason: expect.stringContaining('requires plugin API ^2.0.0') }]);
+      expect(host.isPaused('store-x', 'fixture-incompatible')).toBe(true);
+      await failsWith(host.handlers(stores[0], 'fixture-incompatible'), 'CONNECTOR_ERR_PLUGIN_REFUSED');
+      // The other plugin loads and works.
+      expect(await (await host.handlers(stores[0], 'fixture-valid')).transform!([{ op: 'x', value: 'y' }])).toEqual(['Y']);
+      // An integration naming a marketplace nobody provides is a config error, as before.
+      expect(host.validateIntegrations([store('store-y', [{ marketplace: 'nobody' }])])).toEqual([
+        { path: '/stores/0/integrations/0/marketplace', message: 'no plugin provides "nobody" (installed: fixture-valid)' },
+      ]);
+    } finally {
+      await host.dispose();
+    }
+  });
+
+  it('hands out a rotated secret at once, without a restart', async () => {
+    const stores = [store('store-s', [{ marketplace: 'fixture-misbehaving', settings: { apiBaseUrl: ml.url, accessToken: 'first-token' } }])];
+    const host = makeHost({ db: tdb.db, paths: [fixture('misbehaving')], stores });
+    const token = async () => ((await host.call(stores[0], 'fixture-misbehaving', 'publish', [{ skuId: '1', payload: {} }])) as { response: { token: string } }).response.token;
+    try {
+      expect(await token()).toBe('first-token');
+      stores[0].integrations[0].settings.accessToken = 'second-token';
+      expect(await token()).toBe('second-token');
+      expect(host.status()[0].host).toMatchObject({ restarts: 0 });
     } finally {
       await host.dispose();
     }

@@ -55,3 +55,13 @@ export type { LotRow, LotItemRow, LotOperation, LotStatus } from './delivery/lot
 export { LIMITS_SCHEMA_PATH } from './config/load.js';
 export type { DeliveryConfig, ReconciliationConfig } from './config/delivery-config.js';
 export type { Drift, DriftKind, RunSummary, ReconcileScope } from './reconciliation/reconciler.js';
+export { PluginHost, secretSettingNames, type PluginHostOptions, type PluginStatus, type PluginStatusChange } from './plugins/plugin-host.js';
+export { discoverPlugins, PLUGIN_KEYWORD, type DiscoveryOptions, type DiscoveryResult, type RefusedPlugin } from './plugins/discovery.js';
+export { validateManifest, engineProblems, type ManifestVerdict, type PluginProblem } from './plugins/manifest-validation.js';
+export { buildManifestSchema, PLUGIN_MANIFEST_SCHEMA_ID, PLUGIN_MANIFEST_SCHEMA_PATH } from './plugins/manifest-schema.js';
+export { CONTRIBUTION_POINTS, type ContributionPoint } from './plugins/contributions/index.js';
+export { noopHttpMeter, type HttpMeter, type HttpCallRecord, type MeteredCall } from './plugins/http-meter.js';
+export { DEFAULT_HOST_LIMITS, type HostLimits, type SupervisorStatus } from './plugins/supervisor.js';
+export { plainDataProblem } from './plugins/rpc/boundary.js';
+export { BLOCKED_BUILTINS } from './plugins/isolation/guard.js';
+export type * from './plugins/manifest.js';

@@ -44,6 +44,7 @@ interface Registered {
 @injectable()
 export class DeliveryWorkers {
   private readonly registered = new Map<string, Registered>();
+  private readonly held = new Set<string>();
   private stopping = false;
 
   constructor(
@@ -80,9 +81,26 @@ export class DeliveryWorkers {
     await r.chain;
   }
 
+  /**
+   * Holds an integration's gated workers stopped whatever its gate says (its plugin is quarantined),
+   * or lets them follow the gate again.
+   */
+  hold(store: string, marketplace: string, held: boolean): void {
+    const key = `${store}\0${marketplace}`;
+    if (held) this.held.add(key);
+    else this.held.delete(key);
+    const r = this.registered.get(key);
+    if (r) this.schedule(r);
+  }
+
+  isRegistered(store: string, marketplace: string): boolean {
+    return this.registered.has(`${store}\0${marketplace}`);
+  }
+
   private schedule(r: Registered) {
+    const key = `${r.store.account}\0${r.integration.marketplace}`;
     r.chain = r.chain
-      .then(() => this.apply(r, this.gate.isOpen(r.store.account, r.integration.marketplace)))
+      .then(() => this.apply(r, !this.held.has(key) && this.gate.isOpen(r.store.account, r.integration.marketplace)))
       .catch((error: unknown) => this.log.error({ err: error, store: r.store.account, marketplace: r.integration.marketplace }, 'could not start or stop delivery workers'));
   }
 

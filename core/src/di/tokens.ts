@@ -23,6 +23,9 @@ export const TOKENS = {
   StoreRegistry: token<import('../stores/store-registry.js').StoreRegistry>('StoreRegistry'),
   VtexClients: token<import('../vtex/vtex-clients.js').VtexClients>('VtexClients'),
   PluginHost: token<import('../plugins/plugin-host.js').PluginHost>('PluginHost'),
+  PluginHostOptions: token<import('../plugins/plugin-host.js').PluginHostOptions>('PluginHostOptions'),
+  /** Meters and records every plugin ctx.http call (the delivery engine's rate budget and operation log). */
+  HttpMeter: token<import('../plugins/http-meter.js').HttpMeter>('HttpMeter'),
   SnapshotRepository: token<import('../state/snapshot-repository.js').SnapshotRepository>('SnapshotRepository'),
   StateRepository: token<import('../state/state-repository.js').StateRepository>('StateRepository'),
   NotificationInbox: token<import('../ingest/notification-inbox.js').NotificationInbox>('NotificationInbox'),

@@ -22,6 +22,8 @@ export interface FieldProblem {
   /** JSON path of the offending value, e.g. `/stores/0/vtex/appKey` or `IdSku`. */
   path: string;
   message: string;
+  /** What to do about it, when the message alone does not say. */
+  fix?: string;
 }
 
 type Factory<A extends unknown[]> = ((...args: A) => ConnectorError) & { code: string };
@@ -34,7 +36,8 @@ function define<A extends unknown[]>(code: string, statusCode: number, build: (.
   return Object.assign(factory, { code });
 }
 
-const list = (problems: FieldProblem[]) => problems.map((p) => `  - ${p.path || '(root)'}: ${p.message}`).join('\n');
+const list = (problems: FieldProblem[]) =>
+  problems.map((p) => `  - ${p.path || '(root)'}: ${p.message}${p.fix ? ` — fix: ${p.fix}` : ''}`).join('\n');
 
 export const Errors = {
   configInvalid: define('CONNECTOR_ERR_CONFIG_INVALID', 500, (file: string, problems: FieldProblem[]) => [
@@ -74,6 +77,46 @@ export const Errors = {
   pluginInvalid: define('CONNECTOR_ERR_PLUGIN_INVALID', 500, (plugin: string, problems: FieldProblem[]) => [
     `Plugin ${plugin} has an invalid manifest:\n${list(problems)}`,
     problems,
+  ]),
+  pluginIncompatible: define('CONNECTOR_ERR_PLUGIN_INCOMPATIBLE', 500, (plugin: string, problems: FieldProblem[]) => [
+    `Plugin ${plugin} is not compatible with this connector:\n${list(problems)}`,
+    problems,
+  ]),
+  pluginDuplicate: define('CONNECTOR_ERR_PLUGIN_DUPLICATE', 500, (plugin: string, problems: FieldProblem[]) => [
+    `Plugin ${plugin} was not loaded:\n${list(problems)}`,
+    problems,
+  ]),
+  pluginRefused: define('CONNECTOR_ERR_PLUGIN_REFUSED', 503, (marketplace: string, plugin: string, reason: string) => [
+    `The plugin ${plugin} for "${marketplace}" was refused at discovery, so its integrations are paused: ${reason}`,
+    { marketplace, plugin },
+  ]),
+  pluginActivationFailed: define('CONNECTOR_ERR_PLUGIN_ACTIVATION_FAILED', 503, (plugin: string, integration: string, reason: string) => [
+    `Plugin ${plugin} failed to activate for ${integration}: ${reason}. The work is retried; repeated failures quarantine the plugin.`,
+    { plugin, integration },
+  ]),
+  pluginCrashed: define('CONNECTOR_ERR_PLUGIN_CRASHED', 503, (plugin: string, reason: string) => [
+    `The extension host of plugin ${plugin} stopped (${reason}); the call is retried in a fresh host.`,
+    { plugin, reason },
+  ]),
+  pluginTimeout: define('CONNECTOR_ERR_PLUGIN_TIMEOUT', 504, (plugin: string, method: string, timeoutMs: number) => [
+    `Plugin ${plugin} did not answer ${method} within ${timeoutMs} ms; its host is restarted and the call retried.`,
+    { plugin, method, timeoutMs },
+  ]),
+  pluginQuarantined: define('CONNECTOR_ERR_PLUGIN_QUARANTINED', 503, (plugin: string, reason: string) => [
+    `Plugin ${plugin} is quarantined and its integrations are paused: ${reason}. Fix or upgrade the plugin, then release it (PluginHost.release) or restart with the new version.`,
+    { plugin, reason },
+  ]),
+  pluginHostNotAllowed: define('CONNECTOR_ERR_PLUGIN_HOST_NOT_ALLOWED', 403, (plugin: string, host: string, allowed: string[]) => [
+    `Plugin ${plugin} tried to reach ${host}, which its manifest does not declare (allowedHosts: ${allowed.join(', ') || 'none'}). The request was not sent; the plugin's author must add the host to contributes.marketplace.allowedHosts.`,
+    { plugin, host, allowed },
+  ]),
+  pluginMessageInvalid: define('CONNECTOR_ERR_PLUGIN_MESSAGE_INVALID', 500, (plugin: string, what: string, problem: string) => [
+    `A message to or from plugin ${plugin} was refused at the isolation boundary (${what}): ${problem}`,
+    { plugin, what },
+  ]),
+  pluginHandlerMissing: define('CONNECTOR_ERR_PLUGIN_HANDLER_MISSING', 501, (plugin: string, method: string) => [
+    `Plugin ${plugin} does not provide the handler ${method}; check its capabilities before calling it.`,
+    { plugin, method },
   ]),
   settingsInvalid: define('CONNECTOR_ERR_SETTINGS_INVALID', 500, (where: string, problems: FieldProblem[]) => [
     `Invalid settings for ${where}:\n${list(problems)}`,

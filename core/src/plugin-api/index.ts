@@ -1,13 +1,19 @@
 /**
  * The plugin API: the one entry point a marketplace plugin imports (`@connector/core/plugin`).
- * Keep it small and stable — everything here is a promise to third-party authors.
+ * Keep it small and stable — everything here is a promise to third-party authors. A plugin's code
+ * runs in its own extension host (a worker thread or a child process); every handler call and every
+ * `context` call crosses that boundary as structured-clone-able plain data, so handlers take and
+ * return plain objects (no class instances, functions or symbols) and are always async for the core.
  */
 import { ConnectorError, Errors } from '../errors/errors.js';
 
 export type { SkuSnapshot, VtexOffer, VtexProduct, VtexSkuAndContext } from '../vtex/types.js';
 export { ConnectorError };
 
-/** The plugin API version this core implements; plugins declare a range in `engines.connector`. */
+/**
+ * The plugin API version this core implements; plugins declare a range pinned to one major in
+ * `engines.connector` (`^1.0.0`). A minor adds optional things; a major may remove or change them.
+ */
 export const PLUGIN_API_VERSION = '1.0.0';
 
 export interface Disposable {
@@ -26,9 +32,13 @@ export interface Fix {
   where?: string;
 }
 
+// ---------------------------------------------------------------------------------------------
+// The per-integration context
+// ---------------------------------------------------------------------------------------------
+
 export interface HttpRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-  /** Absolute, or relative to the integration's `apiBaseUrl`. */
+  /** Absolute, or relative to the integration's `apiBaseUrl` setting. Its host must be allowed. */
   url: string;
   headers?: Record<string, string>;
   /** Serialised as JSON unless a string (then sent as is). */
@@ -43,12 +53,22 @@ export interface HttpResponse<T = unknown> {
 }
 
 /**
- * The plugin's only way out to the network. Non-2xx answers throw typed errors the core acts on:
- * 429 → rate limited (waited out), 401/403 → auth, 5xx/timeouts → unavailable (retried),
- * other 4xx → rejected (the seller sees the marketplace's message).
+ * The plugin's only way out to the network. The core sends the request: it refuses hosts the
+ * manifest does not declare in `allowedHosts` (CONNECTOR_ERR_PLUGIN_HOST_NOT_ALLOWED), waits for the
+ * integration's rate budget, and records each call for the operation log. Non-2xx answers throw
+ * typed errors the core acts on: 429 → rate limited (waited out), 401/403 → auth, 5xx/timeouts →
+ * unavailable (retried), other 4xx → rejected (the seller sees the marketplace's message).
  */
 export interface PluginHttp {
   request<T = unknown>(request: HttpRequest): Promise<HttpResponse<T>>;
+}
+
+/** This integration's credentials (the settings its schema marks `"x-secret": true`) — and only them. */
+export interface PluginSecrets {
+  /** The secret's value, or undefined when the integration does not set it. */
+  get(name: string): Promise<string | undefined>;
+  /** Names of the secrets this integration has. */
+  readonly names: readonly string[];
 }
 
 export interface PluginLog {
@@ -58,15 +78,30 @@ export interface PluginLog {
   error(message: string, data?: Record<string, unknown>): void;
 }
 
+/**
+ * Key/value state kept in the connector's database for this plugin and this integration (store ×
+ * marketplace): tokens, cursors, caches. Values are JSON (≤ 256 KiB each); keys ≤ 256 characters.
+ */
+export interface PluginState {
+  get<T = unknown>(key: string): Promise<T | undefined>;
+  set(key: string, value: unknown, options?: { ttlSeconds?: number }): Promise<void>;
+  /** True when the key existed. */
+  delete(key: string): Promise<boolean>;
+  /** Keys in lexical order, optionally only those starting with `prefix`. */
+  keys(prefix?: string): Promise<string[]>;
+}
+
 /** Given to `activate`, once per integration (store × marketplace). */
 export interface PluginContext {
   readonly marketplace: string;
   readonly store: string;
-  /** This integration's settings (validated by the manifest's settings schema), secrets included. */
+  /** This integration's settings (validated by the manifest's settings schema), without its secrets. */
   readonly settings: Readonly<Record<string, unknown>>;
   readonly http: PluginHttp;
+  readonly secrets: PluginSecrets;
   readonly log: PluginLog;
-  /** Disposed on deactivation, in reverse order. */
+  readonly state: PluginState;
+  /** Disposed on deactivation (shutdown or reload), in reverse order; errors are logged, not thrown. */
   readonly subscriptions: Disposable[];
 }
 
@@ -192,8 +227,40 @@ export interface MarketplaceHandlers {
   checkFeed?(feedRef: string): Promise<FeedStatus>;
 }
 
+/**
+ * Every handler the core may call across the isolation boundary. A method not in this list is never
+ * forwarded (the boundary refuses it), so adding a handler to the API means adding it here.
+ */
+export const HANDLER_METHODS = [
+  'transform',
+  'publish',
+  'update',
+  'deactivate',
+  'delete',
+  'submitFeed',
+  'checkFeed',
+  'fetchRemoteState',
+  'refreshAuth',
+] as const satisfies ReadonlyArray<keyof MarketplaceHandlers>;
+
+export type HandlerMethod = (typeof HANDLER_METHODS)[number];
+
+// Compile-time guard: every handler of MarketplaceHandlers is listed above.
+type MissingFromList = Exclude<keyof MarketplaceHandlers, HandlerMethod>;
+const _everyHandlerListed: [MissingFromList] extends [never] ? true : MissingFromList = true;
+void _everyHandlerListed;
+
+/** The handlers as the core sees them: the same methods, each async (a call crosses the boundary). */
+export type RemoteHandlers = {
+  [K in keyof MarketplaceHandlers]: NonNullable<MarketplaceHandlers[K]> extends (...args: infer A) => infer R
+    ? (...args: A) => Promise<Awaited<R>>
+    : never;
+};
+
 export interface PluginModule {
+  /** Called once per integration (store × marketplace), the first time it has work. */
   activate(context: PluginContext): MarketplaceHandlers | Promise<MarketplaceHandlers>;
+  /** Called once when the plugin's host shuts down or reloads, before the subscriptions are disposed. */
   deactivate?(): void | Promise<void>;
 }
 

@@ -1,6 +1,9 @@
+/**
+ * The plugin manifest: the plugin's package.json, validated by core/schema/plugin-manifest.schema.json
+ * (built from the contribution points in ./contributions). These types mirror that schema.
+ */
 import type { FieldMappingRow } from '../mapping/types.js';
 import type { Fix } from '../plugin-api/index.js';
-import type { RegistrationRule } from '../rules/registration-rules.js';
 
 /** Shape shared with core/schema/limits.schema.json (the manifest's and the config's `limits`). */
 export interface RateLimit {
@@ -20,13 +23,57 @@ export interface MarketplaceLimits {
   concurrency?: number;
 }
 
+/** One step of a field's transformation pipeline; the mapping engine defines the ops and their args. */
+export interface TransformStep {
+  op: string;
+  [arg: string]: unknown;
+}
+
+/** One row of the VTEX field-mapping table. */
+export interface FieldMapping {
+  /** The VTEX field, as the VTEX documentation names it. */
+  vtexField: string;
+  /** How the seller fills it in VTEX (admin path or API). */
+  howToFill: string;
+  /** The VTEX API the value is read from. */
+  vtexApi: string;
+  /** Path of the value in the SKU snapshot (e.g. `sku.NameComplete`). */
+  source?: string;
+  /** Dot path of the value in the marketplace payload (e.g. `title`). */
+  target: string;
+  transform: TransformStep[];
+  mandatory: boolean;
+  /** The field takes part in the marketplace's BuyBox matching. */
+  buyBox: boolean;
+  description?: string;
+}
+
+export type RegistrationRuleKind = 'required' | 'maxLength' | 'minLength' | 'maxItems' | 'minItems' | 'pattern' | 'ean' | 'min' | 'max' | 'enum';
+
+export interface RegistrationRule {
+  field: string;
+  rule: RegistrationRuleKind;
+  value?: number | string | unknown[];
+  message: string;
+}
+
+export interface MarketplaceCapabilities {
+  /** `item`: one call per item; `feed`: batches submitted as feeds/lots and polled. */
+  mode: 'item' | 'feed';
+  /** Whether an item can be blocked with zero stock; when false the core deletes it instead (and its id mapping). */
+  canDeactivate: boolean;
+  /** Stock/price can only be sent once the product exists on the marketplace. */
+  needsProductBeforeOffer: boolean;
+}
+
 /** `contributes.marketplace` of a plugin's package.json. */
 export interface MarketplaceContribution {
   id: string;
   displayName: string;
   /** JSON schema of the per-integration settings; secret properties carry `"x-secret": true`. */
   settings?: Record<string, unknown>;
-  allowedHosts?: string[];
+  /** Host names `ctx.http` may reach (`*.example.com` matches sub-domains). */
+  allowedHosts: string[];
   limits?: MarketplaceLimits;
   /** The field-mapping table: the core builds the marketplace payload from it. */
   fieldMappings?: FieldMappingRow[];
@@ -35,27 +82,27 @@ export interface MarketplaceContribution {
   capabilities?: MarketplaceCapabilities;
 }
 
-export interface MarketplaceCapabilities {
-  /** `item`: one call per SKU; `feed`: lots. */
-  mode: 'item' | 'feed';
-  /** Whether an item can be blocked with zero stock; when false the core deletes it instead (and its id mapping). */
-  canDeactivate: boolean;
-  /** Whether stock and price may only be sent once the product exists on the marketplace. */
-  needsProductBeforeOffer: boolean;
-}
+/** Where the plugin's code runs: a worker thread (default) or a child process. */
+export type IsolationMode = 'worker' | 'process';
 
 export interface PluginManifest {
   name: string;
   version: string;
   main: string;
-  engines?: { connector?: string };
+  engines: { connector: string; [engine: string]: string };
+  /** `onMarketplace:<id>` (default) or `onStartup`. */
   activationEvents?: string[];
+  isolation?: IsolationMode;
   contributes: { marketplace: MarketplaceContribution };
 }
+
+/** Where a plugin was found. */
+export type PluginSource = 'config' | 'plugins-folder' | 'npm';
 
 export interface DiscoveredPlugin {
   /** Folder holding the plugin's package.json. */
   dir: string;
+  source: PluginSource;
   manifest: PluginManifest;
 }
 

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { PgBoss } from 'pg-boss';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import type { ConnectorConfig } from '../config/types.js';
+import type { Disposable } from '../plugin-api/index.js';
 import type { Database, DatabaseOptions } from '../database/database.js';
 import { migrate } from '../database/migrate.js';
 import { openDatabase } from '../database/open.js';
@@ -30,7 +31,8 @@ import { InitialLoad } from '../initial-load/initial-load.js';
 import { DeliveryStage } from '../pipeline/delivery.js';
 import { MarketplaceSyncStage } from '../pipeline/marketplace-sync.js';
 import { SkuRefreshStage } from '../pipeline/sku-refresh.js';
-import { PluginHost } from '../plugins/plugin-host.js';
+import { noopHttpMeter, type HttpMeter } from '../plugins/http-meter.js';
+import { PluginHost, type PluginHostOptions, type PluginStatusChange } from '../plugins/plugin-host.js';
 import { PolicyEngine } from '../policies/policy-engine.js';
 import { PolicyWarnings } from '../policies/policy-warnings.js';
 import { QueueNames } from '../queue/queue-names.js';
@@ -52,6 +54,10 @@ export interface RuntimeOptions {
   clock?: Clock;
   /** Run the pipeline workers (default true). False gives an ingest-only runtime. */
   workers?: boolean;
+  /** Extension host limits (timeouts, memory, crash budget) and discovery narrowing (tests). */
+  pluginHost?: PluginHostOptions;
+  /** Meters and records plugins' ctx.http calls (the delivery engine's rate budget); default no-op. */
+  httpMeter?: HttpMeter;
 }
 
 /**
@@ -60,6 +66,7 @@ export interface RuntimeOptions {
  */
 export class ConnectorRuntime {
   private started = false;
+  private statusSubscription?: Disposable;
 
   private constructor(
     readonly container: DependencyContainer,
@@ -94,6 +101,8 @@ export class ConnectorRuntime {
       c.register(TOKENS.Boss, { useValue: boss });
       c.register(TOKENS.Logger, { useValue: log });
       c.register(TOKENS.Clock, { useValue: options.clock ?? systemClock });
+      c.register(TOKENS.PluginHostOptions, { useValue: options.pluginHost ?? {} });
+      c.register(TOKENS.HttpMeter, { useValue: options.httpMeter ?? noopHttpMeter });
       for (const [token, cls] of [
         [TOKENS.OperationLog, OperationLog],
         [TOKENS.OperationLogRetention, OperationLogRetention],
@@ -253,23 +262,23 @@ export class ConnectorRuntime {
     await this.container.resolve(TOKENS.Queues).ensureAll();
     await this.categoryMappings.seed();
     await this.logRetention.start(this.workers);
+    await this.plugins.start(this.stores.list());
     if (this.workers) {
       const refresh = this.container.resolve(TOKENS.SkuRefreshStage);
-      const sync = this.container.resolve(TOKENS.MarketplaceSyncStage);
-      const delivery = this.container.resolve(TOKENS.DeliveryStage);
-      const deliveryWorkers = this.container.resolve(TOKENS.DeliveryWorkers);
-      const limits = this.container.resolve(TOKENS.IntegrationLimits);
       for (const store of this.stores.list()) {
         await refresh.start(store);
         for (const integration of store.integrations.filter((i) => i.enabled)) {
-          await sync.start(store, integration);
-          // Item marketplaces: one call per SKU; feed marketplaces: lots (capabilities.mode in the manifest).
-          const { capabilities } = limits.get(store.account, integration.marketplace);
-          const workers = capabilities.mode === 'feed' ? this.container.resolve(TOKENS.LotStage).workers(store, integration) : delivery.workers(store, integration);
-          await deliveryWorkers.start(store, integration, workers);
+          // An integration whose plugin is refused or quarantined is paused: its jobs wait in the queues.
+          const paused = this.plugins.pauseReason(store.account, integration.marketplace);
+          if (paused) {
+            this.log.warn({ store: store.account, marketplace: integration.marketplace, code: paused.code }, `integration paused: ${paused.reason}`);
+            continue;
+          }
+          await this.startIntegration(store.account, integration.marketplace);
         }
       }
-      deliveryWorkers.run();
+      this.container.resolve(TOKENS.DeliveryWorkers).run();
+      this.statusSubscription = this.plugins.onDidChangeStatus((change) => void this.onPluginStatus(change));
       const initialLoad = this.container.resolve(TOKENS.InitialLoad);
       await this.boss.work(QueueNames.initialLoad(), { batchSize: 1, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: RETRY_POLL_SECONDS }, async ([job]) => {
         await initialLoad.handlePage(job as never);
@@ -285,6 +294,43 @@ export class ConnectorRuntime {
     this.log.info({ stores: this.stores.list().length, database: this.db.kind, workers: this.workers }, 'connector runtime started');
   }
 
+  /**
+   * Starts an integration's marketplace-sync worker and its delivery workers (item: the delivery
+   * queue; feed: lots), or — after a quarantine — lets its held delivery workers follow their gate again.
+   */
+  private async startIntegration(account: string, marketplace: string): Promise<void> {
+    const store = this.stores.get(account);
+    const integration = this.stores.integration(account, marketplace);
+    if (!store || !integration?.enabled) return;
+    await this.container.resolve(TOKENS.MarketplaceSyncStage).start(store, integration);
+    const deliveryWorkers = this.container.resolve(TOKENS.DeliveryWorkers);
+    if (deliveryWorkers.isRegistered(account, marketplace)) return deliveryWorkers.hold(account, marketplace, false);
+    const { capabilities } = this.container.resolve(TOKENS.IntegrationLimits).get(account, marketplace);
+    const workers =
+      capabilities.mode === 'feed'
+        ? this.container.resolve(TOKENS.LotStage).workers(store, integration)
+        : this.container.resolve(TOKENS.DeliveryStage).workers(store, integration);
+    await deliveryWorkers.start(store, integration, workers);
+  }
+
+  /** A quarantine pauses the plugin's integrations (no worker takes their jobs); a release resumes them. */
+  private async onPluginStatus(change: PluginStatusChange): Promise<void> {
+    for (const { store, marketplace } of change.integrations) {
+      try {
+        if (change.change === 'quarantined') {
+          this.log.warn({ store, marketplace, reason: change.reason }, 'integration paused: its plugin is quarantined');
+          await this.boss.offWork(QueueNames.marketplaceSync(store, marketplace), { wait: false });
+          this.container.resolve(TOKENS.DeliveryWorkers).hold(store, marketplace, true);
+        } else if (this.started) {
+          this.log.info({ store, marketplace }, 'integration resumed: its plugin was released');
+          await this.startIntegration(store, marketplace);
+        }
+      } catch (error) {
+        this.log.error({ err: error, store, marketplace }, `could not ${change.change === 'quarantined' ? 'pause' : 'resume'} the integration`);
+      }
+    }
+  }
+
   /** Stops taking work, lets in-flight jobs finish (up to `timeoutMs`), deactivates plugins, closes the database. */
   async stop(timeoutMs = 10_000): Promise<void> {
     await this.inbox.drain();
@@ -293,6 +339,7 @@ export class ConnectorRuntime {
       await this.container.resolve(TOKENS.DeliveryWorkers).stop();
       await this.boss.stop({ graceful: true, timeout: timeoutMs });
     }
+    this.statusSubscription?.dispose();
     await this.plugins.dispose();
     if (this.ownsDb) await this.db.close();
     this.started = false;

@@ -13,10 +13,6 @@ import {
 export const MAX_TITLE = 60;
 export const MAX_PICTURES = 10;
 
-interface Settings {
-  accessToken: string;
-}
-
 interface MlItem {
   id: string;
   status: string;
@@ -51,15 +47,15 @@ function titleFrozen(error: unknown): boolean {
 }
 
 export function activate(ctx: PluginContext) {
-  const settings = ctx.settings as unknown as Settings;
-  const headers = () => ({ authorization: `Bearer ${settings.accessToken}` });
-  const put = (marketplaceId: string, body: Record<string, unknown>) =>
-    ctx.http.request<MlItem>({ method: 'PUT', url: `items/${encodeURIComponent(marketplaceId)}`, headers: headers(), body });
+  // The token is a secret: asked for per request (never copied into settings), so a refreshed one is used at once.
+  const headers = async () => ({ authorization: `Bearer ${(await ctx.secrets.get('accessToken')) ?? ''}` });
+  const put = async (marketplaceId: string, body: Record<string, unknown>) =>
+    ctx.http.request<MlItem>({ method: 'PUT', url: `items/${encodeURIComponent(marketplaceId)}`, headers: await headers(), body });
   let userId: number | undefined;
 
   return {
     async publish(item: PublishedItem) {
-      const { body } = await ctx.http.request<MlItem>({ method: 'POST', url: 'items', headers: headers(), body: toMlBody(item.payload) });
+      const { body } = await ctx.http.request<MlItem>({ method: 'POST', url: 'items', headers: await headers(), body: toMlBody(item.payload) });
       return { marketplaceId: body.id, response: { id: body.id, status: body.status, permalink: body.permalink } };
     },
 
@@ -105,11 +101,11 @@ export function activate(ctx: PluginContext) {
       for (const item of items) {
         if (item.marketplaceId) ids.set(item.skuId, item.marketplaceId);
         else {
-          userId ??= (await ctx.http.request<{ id: number }>({ method: 'GET', url: 'users/me', headers: headers() })).body.id;
+          userId ??= (await ctx.http.request<{ id: number }>({ method: 'GET', url: 'users/me', headers: await headers() })).body.id;
           const { body } = await ctx.http.request<{ results: string[] }>({
             method: 'GET',
             url: `users/${userId}/items/search?seller_sku=${encodeURIComponent(item.skuId)}`,
-            headers: headers(),
+            headers: await headers(),
           });
           if (body.results[0]) ids.set(item.skuId, body.results[0]);
         }
@@ -118,7 +114,7 @@ export function activate(ctx: PluginContext) {
       const all = [...new Set(ids.values())];
       for (let i = 0; i < all.length; i += MULTIGET_MAX) {
         const chunk = all.slice(i, i + MULTIGET_MAX);
-        const { body } = await ctx.http.request<Array<{ code: number; body: MlItem }>>({ method: 'GET', url: `items?ids=${chunk.map(encodeURIComponent).join(',')}`, headers: headers() });
+        const { body } = await ctx.http.request<Array<{ code: number; body: MlItem }>>({ method: 'GET', url: `items?ids=${chunk.map(encodeURIComponent).join(',')}`, headers: await headers() });
         for (const entry of body) if (entry.code === 200 && entry.body.status !== 'closed' && !entry.body.sub_status?.includes('deleted')) found.set(entry.body.id, entry.body);
       }
       return items.map((item) => {

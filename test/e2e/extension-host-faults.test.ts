@@ -66,7 +66,13 @@ describe('a faulty plugin does not slow a healthy one down', () => {
       plugins: { paths: Object.values(FAULTY).map((f) => join(FIXTURES, f)) },
       stores: [
         storeOf(healthyVtex, [
-          { marketplace: 'mercadolivre', categoryMappings: { [CATEGORY]: 'MLB1055' }, settings: { accessToken: ml.issueAccessToken(), apiBaseUrl: ml.url } },
+          {
+            marketplace: 'mercadolivre',
+            categoryMappings: { [CATEGORY]: 'MLB1055' },
+            settings: { accessToken: ml.issueAccessToken(), apiBaseUrl: ml.url },
+            // The fake has no rate limit: lift the manifest's 5/s so the marketplace's latency sets the pace.
+            limits: { rate: { default: { perSecond: 200, burst: 50 } } },
+          },
         ]),
         storeOf(
           faultyVtex,

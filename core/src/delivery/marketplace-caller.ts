@@ -24,6 +24,8 @@ export function classify(error: unknown, marketplace: string): { kind: Failure |
   const e = isConnectorError(error) ? error : Errors.marketplaceUnavailable(marketplace, (error as Error)?.message ?? String(error));
   switch (e.code) {
     case Errors.marketplaceRejected.code:
+    // A plugin reaching for a host its manifest does not declare fails the same way every time.
+    case Errors.pluginHostNotAllowed.code:
       return { kind: 'rejected', error: e };
     case Errors.marketplaceAuth.code:
       return { kind: 'auth', error: e };

@@ -41,7 +41,8 @@ export interface FieldMapping {
   source?: string;
   /** Dot path of the value in the marketplace payload (e.g. `title`). */
   target: string;
-  transform: TransformStep[];
+  /** Applied in order; absent or empty: the value is copied as is. */
+  transform?: TransformStep[];
   mandatory: boolean;
   /** The field takes part in the marketplace's BuyBox matching. */
   buyBox: boolean;

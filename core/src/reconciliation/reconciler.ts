@@ -97,10 +97,10 @@ export class Reconciler {
     const { enabled, hotCron, fullCron, refreshCron } = this.config.reconciliation;
     const queue = QueueNames.reconcile();
     for (const store of this.stores.list()) {
-      const entries: Array<[string, string, ReconcileJob]> = [[`refresh:${store.account}`, refreshCron, { kind: 'refresh', store: store.account }]];
+      const entries: Array<[string, string, ReconcileJob]> = [[`refresh/${store.account}`, refreshCron, { kind: 'refresh', store: store.account }]];
       for (const i of store.integrations.filter((x) => x.enabled)) {
-        entries.push([`hot:${store.account}:${i.marketplace}`, hotCron, { kind: 'hot', store: store.account, marketplace: i.marketplace }]);
-        entries.push([`full:${store.account}:${i.marketplace}`, fullCron, { kind: 'full', store: store.account, marketplace: i.marketplace }]);
+        entries.push([`hot/${store.account}/${i.marketplace}`, hotCron, { kind: 'hot', store: store.account, marketplace: i.marketplace }]);
+        entries.push([`full/${store.account}/${i.marketplace}`, fullCron, { kind: 'full', store: store.account, marketplace: i.marketplace }]);
       }
       for (const [key, cron, data] of entries) {
         if (enabled) await this.boss.schedule(queue, cron, data, { key, singletonKey: key });

@@ -80,7 +80,7 @@ describe('a well-behaved plugin in its worker', () => {
   it('publishes through ctx.http with its own secret, metered and recorded, and keeps state per integration', async () => {
     expect(host.status()[0]).toMatchObject({ marketplace: 'fixture-valid', state: 'idle', activationEvents: ['onMarketplace:fixture-valid'] });
     const handlers = await host.handlers(stores[0], 'fixture-valid');
-    expect(Object.keys(handlers).sort()).toEqual(['fetchRemoteState', 'map', 'publish', 'transform', 'update']);
+    expect(Object.keys(handlers).sort()).toEqual(['fetchRemoteState', 'publish', 'transform', 'update']);
 
     const published = await handlers.publish({ skuId: '1', payload: ML_ITEM });
     expect(published.marketplaceId).toMatch(/^MLB\d+$/);
@@ -88,7 +88,7 @@ describe('a well-behaved plugin in its worker', () => {
     await handlers.update({ skuId: '1', marketplaceId: published.marketplaceId, payload: { ...ML_ITEM, price: 12, available_quantity: 1 } });
     expect(ml.items.get(published.marketplaceId)).toMatchObject({ price: 12, available_quantity: 1 });
     expect(await handlers.fetchRemoteState!([{ skuId: '1', marketplaceId: published.marketplaceId }])).toEqual([
-      { skuId: '1', marketplaceId: published.marketplaceId, stock: 1, price: 12, status: 'active' },
+      { skuId: '1', found: true, marketplaceId: published.marketplaceId, fields: { available_quantity: 1, price: 12, status: 'active' } },
     ]);
     expect(await handlers.transform!([{ op: 'plugin:upper', value: 'abc' }, { op: 'plugin:upper', value: 3 }])).toEqual(['ABC', 3]);
 
@@ -121,9 +121,9 @@ describe('a well-behaved plugin in its worker', () => {
     const missing = await failsWith(host.call(s, 'fixture-valid', 'submitFeed', [{ operation: 'publish', items: [] }]), 'CONNECTOR_ERR_PLUGIN_HANDLER_MISSING');
     expect(missing.message).toContain('submitFeed');
     // The plugin's answer is checked too: a class instance is not plain data.
-    const snapshot = { sku: { Id: 1, NameComplete: 'x' }, offer: { price: 100, sellingPrice: 100, stock: 1 } };
-    const bad = await failsWith(host.call(s, 'fixture-valid', 'map', [{ snapshot, marketplaceCategoryId: 'RETURN-CLASS-INSTANCE' }]), 'CONNECTOR_ERR_PLUGIN_MESSAGE_INVALID');
-    expect(bad.message).toContain('map result');
+    const request = { op: 'class-instance', args: {}, value: 1, skuId: '1', target: 'title' };
+    const bad = await failsWith(host.call(s, 'fixture-valid', 'transform', [[request]]), 'CONNECTOR_ERR_PLUGIN_MESSAGE_INVALID');
+    expect(bad.message).toContain('transform result');
     // The marketplace's own refusals keep their code across the boundary.
     await failsWith(host.call(s, 'fixture-valid', 'publish', [{ skuId: '2', payload: { ...ML_ITEM, price: -1 } }]), 'CONNECTOR_ERR_MARKETPLACE_REJECTED');
     expect(host.status()[0].host).toMatchObject({ restarts: 0, strikes: [] });

@@ -62,7 +62,7 @@ export const marketplaceContribution: ContributionPoint = {
     'marketplace.fieldMapping': {
       type: 'object',
       additionalProperties: false,
-      required: ['vtexField', 'howToFill', 'vtexApi', 'target', 'transform', 'mandatory', 'buyBox'],
+      required: ['vtexField', 'howToFill', 'vtexApi', 'target', 'mandatory', 'buyBox'],
       properties: {
         vtexField: { type: 'string', minLength: 1, description: 'The VTEX field, as VTEX documents it.' },
         howToFill: { type: 'string', minLength: 1, description: 'How the seller fills it in VTEX.' },
@@ -71,7 +71,7 @@ export const marketplaceContribution: ContributionPoint = {
         target: { type: 'string', minLength: 1, description: 'Dot path of the value in the marketplace payload.' },
         transform: {
           type: 'array',
-          description: 'Transformation pipeline, applied in order.',
+          description: 'Transformation pipeline, applied in order (none: the value is copied as is).',
           items: { type: 'object', required: ['op'], properties: { op: { type: 'string', minLength: 1 } } },
         },
         mandatory: { type: 'boolean' },

@@ -244,8 +244,12 @@ describe('a faulty plugin does not slow a healthy one down', () => {
       const plugin = status.find((p) => p.marketplace === marketplace)!;
       expect(plugin.state, marketplace).toBe('quarantined');
       expect(plugin.integrations).toEqual([{ store: 'faulty', marketplace, paused: true, reason: expect.stringContaining('3 failures') }]);
-      // Paused, not dropped: the integration's sync jobs wait in their queue for the release.
-      const waiting = await runtime.boss.findJobs(`marketplace-sync.faulty.${marketplace}`);
+      // Paused, not dropped: the integration's jobs wait in their queues for the release — in
+      // marketplace-sync when activation failed there, in delivery when the calls crashed the host.
+      const waiting = [
+        ...(await runtime.boss.findJobs(`marketplace-sync.faulty.${marketplace}`)),
+        ...(await runtime.boss.findJobs(`delivery.faulty.${marketplace}`)),
+      ];
       expect(waiting.some((j) => j.state === 'created' || j.state === 'retry'), marketplace).toBe(true);
     }
     const health = await runtime.db.query<{ marketplace: string; status: string; reason: string }>(`select marketplace, status, reason from plugin_health order by marketplace`);

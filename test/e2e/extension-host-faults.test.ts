@@ -238,12 +238,19 @@ describe('a faulty plugin does not slow a healthy one down', () => {
       const plugin = status.find((p) => p.marketplace === marketplace)!;
       expect(plugin.state, marketplace).toBe('quarantined');
       expect(plugin.integrations).toEqual([{ store: 'faulty', marketplace, paused: true, reason: expect.stringContaining('3 failures') }]);
-      // Paused, not dropped: the integration's sync jobs wait in their queue for the release.
-      const waiting = await runtime.boss.findJobs(`marketplace-sync.faulty.${marketplace}`);
-      expect(waiting.some((j) => j.state === 'created' || j.state === 'retry'), marketplace).toBe(true);
+      // Paused, not dropped: the integration's sync jobs wait in their queue for the release (a job the
+      // quarantine interrupted settles into `retry` once its handler has failed).
+      const jobs = () => runtime.boss.findJobs(`marketplace-sync.faulty.${marketplace}`);
+      await waitFor(async () => (await jobs()).some((j) => j.state === 'created' || j.state === 'retry'), {
+        timeoutMs: 10_000,
+        describe: async () => `${marketplace}: ${JSON.stringify((await jobs()).map((j) => [j.state, j.retryCount]))}`,
+      });
     }
-    const health = await runtime.db.query<{ marketplace: string; status: string; reason: string }>(`select marketplace, status, reason from plugin_health order by marketplace`);
-    expect(health.filter((h) => h.status === 'quarantined').map((h) => h.marketplace)).toEqual(['fixture-hangs', 'fixture-oom', 'fixture-throws']);
+    // Recorded for the admin API and other runtimes (written just after the pause takes effect).
+    const quarantinedRows = async () =>
+      (await runtime.db.query<{ marketplace: string }>(`select marketplace from plugin_health where status = 'quarantined' order by marketplace`)).map((h) => h.marketplace);
+    await waitFor(async () => (await quarantinedRows()).length === 3, { timeoutMs: 5_000, describe: async () => JSON.stringify(await quarantinedRows()) });
+    expect(await quarantinedRows()).toEqual(['fixture-hangs', 'fixture-oom', 'fixture-throws']);
     // The undeclared-host plugin is not quarantined: a refused host is not a crash.
     expect(status.find((p) => p.marketplace === 'fixture-undeclared')?.state).toBe('running');
     // And Mercado Livre ends up with every healthy SKU at its latest price.

@@ -45,6 +45,7 @@ export interface RuntimeOptions {
 export class ConnectorRuntime {
   private started = false;
   private statusSubscription?: Disposable;
+  private statusChanges: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly container: DependencyContainer,
@@ -144,7 +145,11 @@ export class ConnectorRuntime {
           await this.startIntegration(store.account, integration.marketplace);
         }
       }
-      this.statusSubscription = this.plugins.onDidChangeStatus((change) => void this.onPluginStatus(change));
+      // One change at a time, in order: a release handled before its quarantine's pause would leave
+      // the integration without workers.
+      this.statusSubscription = this.plugins.onDidChangeStatus((change) => {
+        this.statusChanges = this.statusChanges.then(() => this.onPluginStatus(change));
+      });
       this.container.resolve(TOKENS.Dispatcher).start();
     }
     this.started = true;
@@ -185,6 +190,7 @@ export class ConnectorRuntime {
       await this.boss.stop({ graceful: true, timeout: timeoutMs });
     }
     this.statusSubscription?.dispose();
+    await this.statusChanges;
     await this.plugins.dispose();
     if (this.ownsDb) await this.db.close();
     this.started = false;

@@ -213,9 +213,13 @@ describe('a faulty plugin does not slow a healthy one down', () => {
           ),
         );
       }
-      const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-      expect(sum(result.baseline), 'the healthy store synced during the baseline windows').toBeGreaterThan(0);
-      expect(sum(result.faulty), JSON.stringify(result)).toBeGreaterThanOrEqual(0.9 * sum(result.baseline));
+      // Medians: one window disturbed from outside (another test file's workers, another job on the
+      // machine) cannot decide the comparison either way; an effect of the fault shows in every window.
+      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+      expect(median(result.baseline), 'the healthy store synced during the baseline windows').toBeGreaterThan(0);
+      expect(median(result.faulty), JSON.stringify(result)).toBeGreaterThanOrEqual(0.9 * median(result.baseline));
+      // It kept syncing throughout: no faulty window without progress.
+      expect(Math.min(...result.faulty), JSON.stringify(result)).toBeGreaterThan(0);
       // The faults really happened, with their documented codes.
       expect([...seen].sort()).toEqual(DOCUMENTED[marketplace].sort());
     });

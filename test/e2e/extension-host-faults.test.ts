@@ -219,9 +219,13 @@ describe('a faulty plugin does not slow a healthy one down', () => {
           ),
         );
       }
-      const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-      expect(sum(result.baseline), 'the healthy store synced during the baseline windows').toBeGreaterThan(0);
-      expect(sum(result.faulty), JSON.stringify(result)).toBeGreaterThanOrEqual(0.9 * sum(result.baseline));
+      // Medians: one window disturbed from outside (another test file's workers, another job on the
+      // machine) cannot decide the comparison either way; an effect of the fault shows in every window.
+      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+      expect(median(result.baseline), 'the healthy store synced during the baseline windows').toBeGreaterThan(0);
+      expect(median(result.faulty), JSON.stringify(result)).toBeGreaterThanOrEqual(0.9 * median(result.baseline));
+      // It kept syncing throughout: no faulty window without progress.
+      expect(Math.min(...result.faulty), JSON.stringify(result)).toBeGreaterThan(0);
       // The faults really happened, with their documented codes.
       expect([...seen].sort()).toEqual(DOCUMENTED[marketplace].sort());
     });
@@ -245,15 +249,22 @@ describe('a faulty plugin does not slow a healthy one down', () => {
       expect(plugin.state, marketplace).toBe('quarantined');
       expect(plugin.integrations).toEqual([{ store: 'faulty', marketplace, paused: true, reason: expect.stringContaining('3 failures') }]);
       // Paused, not dropped: the integration's jobs wait in their queues for the release — in
-      // marketplace-sync when activation failed there, in delivery when the calls crashed the host.
-      const waiting = [
+      // marketplace-sync when activation failed there, in delivery when the calls crashed the host (a
+      // job the quarantine interrupted settles into `retry` once its handler has failed).
+      const jobs = async () => [
         ...(await runtime.boss.findJobs(`marketplace-sync.faulty.${marketplace}`)),
         ...(await runtime.boss.findJobs(`delivery.faulty.${marketplace}`)),
       ];
-      expect(waiting.some((j) => j.state === 'created' || j.state === 'retry'), marketplace).toBe(true);
+      await waitFor(async () => (await jobs()).some((j) => j.state === 'created' || j.state === 'retry'), {
+        timeoutMs: 10_000,
+        describe: async () => `${marketplace}: ${JSON.stringify((await jobs()).map((j) => [j.name, j.state, j.retryCount]))}`,
+      });
     }
-    const health = await runtime.db.query<{ marketplace: string; status: string; reason: string }>(`select marketplace, status, reason from plugin_health order by marketplace`);
-    expect(health.filter((h) => h.status === 'quarantined').map((h) => h.marketplace)).toEqual(['fixture-hangs', 'fixture-oom', 'fixture-throws']);
+    // Recorded for the admin API and other runtimes (written just after the pause takes effect).
+    const quarantinedRows = async () =>
+      (await runtime.db.query<{ marketplace: string }>(`select marketplace from plugin_health where status = 'quarantined' order by marketplace`)).map((h) => h.marketplace);
+    await waitFor(async () => (await quarantinedRows()).length === 3, { timeoutMs: 5_000, describe: async () => JSON.stringify(await quarantinedRows()) });
+    expect(await quarantinedRows()).toEqual(['fixture-hangs', 'fixture-oom', 'fixture-throws']);
     // The undeclared-host plugin is not quarantined: a refused host is not a crash.
     expect(status.find((p) => p.marketplace === 'fixture-undeclared')?.state).toBe('running');
     // And Mercado Livre ends up with every healthy SKU at its latest price.

@@ -63,6 +63,7 @@ export class PluginHost {
   private searched: string[];
   private readonly supervisors = new Map<string, PluginSupervisor>();
   private readonly listeners = new Set<(change: PluginStatusChange) => void>();
+  private readonly healthWrites = new Map<string, Promise<void>>();
   private readonly limits: HostLimits;
   private readonly services: ContextServices;
   private readonly health: PluginHealthRepository;
@@ -235,7 +236,7 @@ export class PluginHost {
       const plugin = this.plugins.get(record.marketplace);
       if (!plugin) continue;
       if (plugin.manifest.version !== record.version) {
-        await this.health.release(record.marketplace);
+        await this.recordHealth(record.marketplace, () => this.health.release(record.marketplace));
         this.log.info({ marketplace: record.marketplace, quarantined: record.version, installed: plugin.manifest.version }, 'plugin version changed; quarantine lifted');
         continue;
       }
@@ -262,11 +263,16 @@ export class PluginHost {
     const marketplace = manifest.contributes.marketplace.id;
     // Pause first (listeners act at once), then record it for other runtimes and the admin API.
     this.emit({ marketplace, plugin: supervisor.label, change: 'quarantined', reason, integrations: this.integrationsOf(marketplace) });
-    try {
-      await this.health.quarantine({ marketplace, plugin: manifest.name, version: manifest.version, reason, strikes, since });
-    } catch (error) {
-      this.log.error({ err: error, marketplace }, 'could not record the quarantine');
-    }
+    await this.recordHealth(marketplace, () => this.health.quarantine({ marketplace, plugin: manifest.name, version: manifest.version, reason, strikes, since }));
+  }
+
+  /** Health writes for one marketplace run in order, so a quick release never lands before its quarantine. */
+  private recordHealth(marketplace: string, write: () => Promise<void>): Promise<void> {
+    const next = (this.healthWrites.get(marketplace) ?? Promise.resolve())
+      .then(write)
+      .catch((error: unknown) => this.log.error({ err: error, marketplace }, 'could not record the plugin health'));
+    this.healthWrites.set(marketplace, next);
+    return next;
   }
 
   /** Lifts a quarantine: the next work starts a fresh host with a fresh crash budget. */
@@ -274,7 +280,7 @@ export class PluginHost {
     const supervisor = this.supervisors.get(marketplace);
     if (!supervisor?.quarantined) return;
     supervisor.release();
-    await this.health.release(marketplace);
+    await this.recordHealth(marketplace, () => this.health.release(marketplace));
     this.emit({ marketplace, plugin: supervisor.label, change: 'released', integrations: this.integrationsOf(marketplace) });
   }
 
@@ -328,6 +334,7 @@ export class PluginHost {
     await Promise.all(
       all.map((s) => s.stop(true).catch((error: unknown) => this.log.error({ err: error, plugin: s.label }, 'plugin host did not stop cleanly'))),
     );
+    await Promise.all(this.healthWrites.values());
     this.listeners.clear();
   }
 

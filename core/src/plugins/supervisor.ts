@@ -87,6 +87,8 @@ interface Generation {
   ready?: ReadyInfo;
   bindings: Map<string, IntegrationBinding>;
   activations: Map<string, Promise<HandlerMethod[]>>;
+  /** Integrations whose activate() has completed. */
+  activated: Set<string>;
   pending: Map<number, PendingCall>;
   /** Recent stderr, to tell an out-of-memory abort of a child process from other crashes. */
   stderrTail: string[];
@@ -193,6 +195,7 @@ export class PluginSupervisor {
       since: new Date(this.now()).toISOString(),
       bindings: new Map(),
       activations: new Map(),
+      activated: new Set(),
       pending: new Map(),
       stderrTail: [],
       dead: false,
@@ -332,6 +335,7 @@ export class PluginSupervisor {
     }
     const methods = (answer.value as { methods?: unknown }).methods;
     if (!Array.isArray(methods) || !methods.every(isHandlerMethod)) throw Errors.pluginMessageInvalid(this.label, 'activate result', 'methods must list handler names');
+    generation.activated.add(key);
     this.log.info({ plugin: this.label, integration: key, handlers: methods }, 'plugin activated');
     return methods;
   }
@@ -506,7 +510,7 @@ export class PluginSupervisor {
       starts: this.generations,
       restarts: Math.max(0, this.generations - 1),
       inFlight: generation?.pending.size ?? 0,
-      activeIntegrations: generation ? [...generation.activations.keys()] : [],
+      activeIntegrations: generation ? [...generation.activated] : [],
       strikes: this.budget.recent(),
       ...(this.lastExit ? { lastExit: this.lastExit } : {}),
       ...(this.quarantine ? { quarantine: this.quarantine } : {}),

@@ -67,6 +67,7 @@ export interface RuntimeOptions {
 export class ConnectorRuntime {
   private started = false;
   private statusSubscription?: Disposable;
+  private statusChanges: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly container: DependencyContainer,
@@ -278,7 +279,11 @@ export class ConnectorRuntime {
         }
       }
       this.container.resolve(TOKENS.DeliveryWorkers).run();
-      this.statusSubscription = this.plugins.onDidChangeStatus((change) => void this.onPluginStatus(change));
+      // One change at a time, in order: a release handled before its quarantine's pause would leave
+      // the integration without workers.
+      this.statusSubscription = this.plugins.onDidChangeStatus((change) => {
+        this.statusChanges = this.statusChanges.then(() => this.onPluginStatus(change));
+      });
       const initialLoad = this.container.resolve(TOKENS.InitialLoad);
       await this.boss.work(QueueNames.initialLoad(), { batchSize: 1, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: RETRY_POLL_SECONDS }, async ([job]) => {
         await initialLoad.handlePage(job as never);
@@ -340,6 +345,7 @@ export class ConnectorRuntime {
       await this.boss.stop({ graceful: true, timeout: timeoutMs });
     }
     this.statusSubscription?.dispose();
+    await this.statusChanges;
     await this.plugins.dispose();
     if (this.ownsDb) await this.db.close();
     this.started = false;

@@ -3,6 +3,7 @@
  * (built from the contribution points in ./contributions). These types mirror that schema.
  */
 import type { FieldMappingRow } from '../mapping/types.js';
+import type { RegistrationRule } from '../rules/registration-rules.js';
 import type { Fix } from '../plugin-api/index.js';
 
 /** Shape shared with core/schema/limits.schema.json (the manifest's and the config's `limits`). */
@@ -23,40 +24,10 @@ export interface MarketplaceLimits {
   concurrency?: number;
 }
 
-/** One step of a field's transformation pipeline; the mapping engine defines the ops and their args. */
-export interface TransformStep {
-  op: string;
-  [arg: string]: unknown;
-}
-
-/** One row of the VTEX field-mapping table. */
-export interface FieldMapping {
-  /** The VTEX field, as the VTEX documentation names it. */
-  vtexField: string;
-  /** How the seller fills it in VTEX (admin path or API). */
-  howToFill: string;
-  /** The VTEX API the value is read from. */
-  vtexApi: string;
-  /** Path of the value in the SKU snapshot (e.g. `sku.NameComplete`). */
-  source?: string;
-  /** Dot path of the value in the marketplace payload (e.g. `title`). */
-  target: string;
-  /** Applied in order; absent or empty: the value is copied as is. */
-  transform?: TransformStep[];
-  mandatory: boolean;
-  /** The field takes part in the marketplace's BuyBox matching. */
-  buyBox: boolean;
-  description?: string;
-}
-
-export type RegistrationRuleKind = 'required' | 'maxLength' | 'minLength' | 'maxItems' | 'minItems' | 'pattern' | 'ean' | 'min' | 'max' | 'enum';
-
-export interface RegistrationRule {
-  field: string;
-  rule: RegistrationRuleKind;
-  value?: number | string | unknown[];
-  message: string;
-}
+// The rows of the mapping table and the registration rules are the mapping engine's and the rules
+// engine's own types: the manifest only carries them.
+export type { FieldMappingRow as FieldMapping, TransformStep } from '../mapping/types.js';
+export type { RegistrationRule, RuleKind as RegistrationRuleKind } from '../rules/registration-rules.js';
 
 export interface MarketplaceCapabilities {
   /** `item`: one call per item; `feed`: batches submitted as feeds/lots and polled. */

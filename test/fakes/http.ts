@@ -599,3 +599,20 @@ export function itemCounters<E extends Record<string, number>>(extra: E): ItemCo
     ...extra,
   };
 }
+
+/** The parameters of an OAuth token request: the query, overridden by the body as JSON (when the content type says
+ * so) or as a form, since public clients send both. A malformed JSON body throws `malformed()`, the fake's own error. */
+export async function readOAuthParams(req: IncomingMessage, url: URL, malformed: () => Error): Promise<Record<string, unknown>> {
+  const text = await readBody(req);
+  const params: Record<string, unknown> = Object.fromEntries(url.searchParams);
+  if (/json/i.test(req.headers['content-type'] ?? '')) {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw malformed();
+    }
+    if (isObject(json)) Object.assign(params, json);
+  } else Object.assign(params, Object.fromEntries(new URLSearchParams(text)));
+  return params;
+}

@@ -11,8 +11,8 @@ import {
   isObject,
   itemCounters,
   type ItemCounters,
-  readBody,
   readJsonObject,
+  readOAuthParams,
   retryAfterSeconds,
   sendJson,
   TokenBucket,
@@ -305,17 +305,7 @@ export class FakeMagalu extends FakeServerBase<MagaluCounters> {
 
   /** POST /oauth/token, refresh_token grant; parameters as a form or JSON (public clients use both). */
   async #token(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const text = await readBody(req);
-    const params: Record<string, unknown> = Object.fromEntries(url.searchParams);
-    if (/json/i.test(req.headers['content-type'] ?? '')) {
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        throw oauthError(400, 'invalid_request', 'Malformed JSON body');
-      }
-      if (isObject(json)) Object.assign(params, json);
-    } else Object.assign(params, Object.fromEntries(new URLSearchParams(text)));
+    const params = await readOAuthParams(req, url, () => oauthError(400, 'invalid_request', 'Malformed JSON body'));
 
     if (params.grant_type !== 'refresh_token') {
       throw oauthError(400, 'unsupported_grant_type', `grant_type must be refresh_token (got ${String(params.grant_type ?? 'nothing')})`);

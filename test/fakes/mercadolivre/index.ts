@@ -7,8 +7,8 @@ import {
   findRoute,
   HttpError,
   isObject,
-  readBody,
   readJsonObject,
+  readOAuthParams,
   retryAfterSeconds,
   sendJson,
   slugify,
@@ -261,19 +261,7 @@ export class FakeMercadoLivre extends FakeServerBase<MlCounters> {
 
   /** POST /oauth/token, refresh_token grant only. Parameters as a form, JSON, or (as ML still accepts) the query. */
   async #token(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const text = await readBody(req);
-    const params: Record<string, unknown> = Object.fromEntries(url.searchParams);
-    if (/json/i.test(req.headers['content-type'] ?? '')) {
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        throw mlError(400, 'invalid_request', 'Malformed JSON body');
-      }
-      if (isObject(json)) Object.assign(params, json);
-    } else {
-      Object.assign(params, Object.fromEntries(new URLSearchParams(text)));
-    }
+    const params = await readOAuthParams(req, url, () => mlError(400, 'invalid_request', 'Malformed JSON body'));
 
     if (params.grant_type !== undefined && params.grant_type !== 'refresh_token') {
       throw mlError(400, 'unsupported_grant_type', `grant_type ${String(params.grant_type)} is not supported by the fake`);

@@ -484,3 +484,135 @@ export async function readMultipart(req: IncomingMessage, limit = DEFAULT_BODY_L
     throw new HttpError(400, 'Malformed multipart/form-data body');
   }
 }
+
+/**
+ * What every marketplace fake shares around its own routes: the server started by the fake's static `start()` (`url`,
+ * `close()`), the scripted faults a test drives (`faults`) and the counters it reads (`counters`, `resetCounters()`).
+ * Each fake keeps its own routes, auth, limits and error shapes; this holds only what is the same for all of them.
+ */
+export abstract class FakeServerBase<C extends object> {
+  /** What the fake counted; `resetCounters()` zeroes the numbers and empties the maps. */
+  abstract readonly counters: C;
+  readonly #faults: Faults;
+  readonly faults: FaultControls;
+  readonly #rates = new RequestRates();
+  #server: Listening | undefined;
+
+  /** `defaultFailStatus`: what `faults.failNext(n)` answers when the test names no status. */
+  protected constructor(defaultFailStatus: number) {
+    this.faults = this.#faults = new Faults(defaultFailStatus);
+  }
+
+  /** `http://host:port` of the running fake (it stands in for the marketplace's base URL). */
+  get url(): string {
+    return this.listening.url;
+  }
+
+  close(): Promise<void> {
+    return this.listening.close();
+  }
+
+  resetCounters(): void {
+    const counters = this.counters as Record<string, unknown>;
+    for (const [key, value] of Object.entries(counters)) {
+      if (value instanceof Map) value.clear();
+      else if (typeof value === 'number') counters[key] = 0;
+    }
+    this.#rates.reset();
+  }
+
+  /** Starts serving; called once by the fake's static `start()`. */
+  protected async serve(handler: Handler, opts: ListenOptions): Promise<void> {
+    this.#server = await listen(handler, opts);
+  }
+
+  protected get listening(): Listening {
+    if (!this.#server) throw new Error(`${this.constructor.name} is not started: use ${this.constructor.name}.start()`);
+    return this.#server;
+  }
+
+  /** Plays the fault a test scripted for this request, if any, after `faults.delayMs`: throws the fake's own failure
+   * or 429 answer, or returns false when the request is to be held unanswered (`close()` drops it). */
+  protected async playFaults(answers: { fail: (status: number) => Error; rateLimit: (retryAfterSeconds: number) => Error }): Promise<boolean> {
+    const forced = await this.#faults.next(this.listening.signal);
+    if (forced?.kind === 'timeout') return false;
+    if (forced?.kind === 'fail') throw answers.fail(forced.status);
+    if (forced?.kind === 'rateLimit') throw answers.rateLimit(forced.retryAfterSeconds);
+    return true;
+  }
+
+  /** Records a request let through the rate limit in the `maxObservedPer…` counters. */
+  protected observeRate(this: FakeServerBase<ObservedRates>, now: number): void {
+    this.#rates.record(now);
+    this.counters.maxObservedPerSecond = this.#rates.maxPerSecond;
+    this.counters.maxObservedPerMinute = this.#rates.maxPerMinute;
+  }
+
+  /** Runs a route handler, counting in `rejected` the answers the marketplace documents as refusals. */
+  protected async countingRejections(this: FakeServerBase<{ rejected: number }>, statuses: readonly number[], run: () => Promise<void> | void): Promise<void> {
+    try {
+      await run();
+    } catch (err) {
+      if (err instanceof HttpError && statuses.includes(err.status)) this.counters.rejected++;
+      throw err;
+    }
+  }
+}
+
+export interface ObservedRates {
+  /** Most requests let through within any 1-second / 60-second span. */
+  maxObservedPerSecond: number;
+  maxObservedPerMinute: number;
+}
+
+/** The counters of the fakes of item APIs (Magalu, Netshoes, SkyHub, Casas Bahia); each adds its own. */
+export interface ItemCounters extends ObservedRates {
+  /** Every request received, whatever its outcome. */
+  requests: number;
+  creates: number;
+  updates: number;
+  priceUpdates: number;
+  stockUpdates: number;
+  deactivations: number;
+  gets: number;
+  /** Answers the marketplace documents as refusals (400/404/422, per fake). */
+  rejected: number;
+  rateLimited: number;
+  unauthorized: number;
+}
+
+/** Zeroed `ItemCounters` plus the fake's own `extra` counters. */
+export function itemCounters<E extends Record<string, number>>(extra: E): ItemCounters & E {
+  return {
+    requests: 0,
+    creates: 0,
+    updates: 0,
+    priceUpdates: 0,
+    stockUpdates: 0,
+    deactivations: 0,
+    gets: 0,
+    rejected: 0,
+    rateLimited: 0,
+    unauthorized: 0,
+    maxObservedPerSecond: 0,
+    maxObservedPerMinute: 0,
+    ...extra,
+  };
+}
+
+/** The parameters of an OAuth token request: the query, overridden by the body as JSON (when the content type says
+ * so) or as a form, since public clients send both. A malformed JSON body throws `malformed()`, the fake's own error. */
+export async function readOAuthParams(req: IncomingMessage, url: URL, malformed: () => Error): Promise<Record<string, unknown>> {
+  const text = await readBody(req);
+  const params: Record<string, unknown> = Object.fromEntries(url.searchParams);
+  if (/json/i.test(req.headers['content-type'] ?? '')) {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw malformed();
+    }
+    if (isObject(json)) Object.assign(params, json);
+  } else Object.assign(params, Object.fromEntries(new URLSearchParams(text)));
+  return params;
+}

@@ -7,14 +7,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import {
   FakeClock,
-  type FaultControls,
-  Faults,
+  FakeServerBase,
   findRoute,
   hash32,
   HttpError,
   isObject,
-  listen,
-  type Listening,
   readBody,
   readBuffer,
   readJsonObject,
@@ -226,7 +223,9 @@ function formatRate(rate: number): string {
   return Number.isInteger(rate) ? rate.toFixed(1) : String(rate);
 }
 
-export class FakeAmazon {
+/** `url` stands in for the SP-API endpoint (`https://sellingpartnerapi-na.amazon.com`), for LWA
+ * (`https://api.amazon.com`, path `/auth/o2/token`) and for the S3 presigned URLs. */
+export class FakeAmazon extends FakeServerBase<AmazonCounters> {
   readonly clientId: string;
   readonly clientSecret: string;
   readonly sellerId: string;
@@ -254,8 +253,6 @@ export class FakeAmazon {
   };
   /** Every price/stock update received for a SKU not yet catalogued, oldest first. */
   readonly offersBeforeCatalogued: OfferBeforeCatalogue[] = [];
-  readonly #faults = new Faults(500);
-  readonly faults: FaultControls = this.#faults;
   readonly #refreshToken: string;
   readonly #ttlMs: number;
   readonly #accessTokens = new Map<string, number>(); // token → expiry (marketplace ms)
@@ -271,9 +268,9 @@ export class FakeAmazon {
   readonly #usedAsins = new Set<string>();
   #failFeeds = 0;
   #lastFeedNumber = 50_001_000_000;
-  #server: Listening | undefined;
 
   private constructor(opts: FakeAmazonOptions) {
+    super(500);
     this.clientId = opts.clientId ?? 'amzn1.application-oa2-client.fake0000000000000000000000000000';
     this.clientSecret = opts.clientSecret ?? randomBytes(32).toString('hex');
     this.#refreshToken = opts.refreshToken ?? `Atzr|${randomBytes(48).toString('base64url')}`;
@@ -293,22 +290,12 @@ export class FakeAmazon {
 
   static async start(opts: FakeAmazonOptions = {}): Promise<FakeAmazon> {
     const fake = new FakeAmazon(opts);
-    fake.#server = await listen((req, res, url) => fake.#handle(req, res, url), {
+    await fake.serve((req, res, url) => fake.#handle(req, res, url), {
       port: opts.port,
       host: opts.host,
       errorBody: (status, message) => ({ errors: [{ code: ERROR_CODES[status] ?? 'InternalFailure', message, details: '' }] }),
     });
     return fake;
-  }
-
-  /** Stands in for the SP-API endpoint (`https://sellingpartnerapi-na.amazon.com`), for LWA
-   * (`https://api.amazon.com`, path `/auth/o2/token`) and for the S3 presigned URLs. */
-  get url(): string {
-    return this.#listening.url;
-  }
-
-  close(): Promise<void> {
-    return this.#listening.close();
   }
 
   // ---- credentials (tests) ----
@@ -374,17 +361,12 @@ export class FakeAmazon {
     this.#failFeeds += n;
   }
 
-  resetCounters(): void {
-    for (const key of Object.keys(this.counters) as (keyof AmazonCounters)[]) this.counters[key] = 0;
+  override resetCounters(): void {
+    super.resetCounters();
     this.offersBeforeCatalogued.length = 0;
   }
 
   // ---- HTTP ----
-
-  get #listening(): Listening {
-    if (!this.#server) throw new Error('FakeAmazon is not started: use FakeAmazon.start()');
-    return this.#server;
-  }
 
   readonly #routes: readonly AmazonRoute[] = [
     { method: 'POST', path: /^\/auth\/o2\/token\/?$/, kind: 'lwa', handle: (req, res) => this.#token(req, res) },
@@ -428,13 +410,14 @@ export class FakeAmazon {
 
   async #handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     this.counters.requests++;
-    const forced = await this.#faults.next(this.#listening.signal);
-    if (forced?.kind === 'timeout') return; // never answered; close() drops the socket
-    if (forced?.kind === 'fail') throw spError(forced.status, forced.status >= 500 ? 'We encountered an internal error. Please try again.' : 'Injected failure');
-    if (forced?.kind === 'rateLimit') {
-      this.counters.rateLimited++;
-      throw new HttpError(429, 'quota', { 'retry-after': String(forced.retryAfterSeconds) }, { errors: [{ code: 'QuotaExceeded', message: 'You exceeded your quota for the requested resource.', details: '' }] });
-    }
+    const answered = await this.playFaults({
+      fail: (status) => spError(status, status >= 500 ? 'We encountered an internal error. Please try again.' : 'Injected failure'),
+      rateLimit: (seconds) => {
+        this.counters.rateLimited++;
+        return new HttpError(429, 'quota', { 'retry-after': String(seconds) }, { errors: [{ code: 'QuotaExceeded', message: 'You exceeded your quota for the requested resource.', details: '' }] });
+      },
+    });
+    if (!answered) return; // a scripted timeout: never answered, close() drops the socket
     this.clock.settle();
 
     const found = findRoute(this.#routes, req.method, url.pathname);

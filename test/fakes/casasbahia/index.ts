@@ -6,16 +6,14 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
-  type FaultControls,
-  Faults,
+  FakeServerBase,
   findRoute,
   hash32,
   HttpError,
   isObject,
-  listen,
-  type Listening,
+  itemCounters,
+  type ItemCounters,
   readJsonObject,
-  RequestRates,
   retryAfterSeconds,
   sendJson,
   TokenBucket,
@@ -70,26 +68,19 @@ export interface FakeCasasBahiaOptions {
   rateLimit?: { perSecond: number; burst?: number; retryAfterSeconds?: number } | false;
 }
 
-export interface CasasBahiaCounters {
-  requests: number;
+export interface CasasBahiaCounters extends ItemCounters {
   /** SKUs imported for the first time. */
   creates: number;
   /** SKUs imported again after INVALIDO. */
   updates: number;
   optIns: number;
   confirmations: number;
-  priceUpdates: number;
-  stockUpdates: number;
   /** Stock updates that took an offer to 0 (Via's deactivation). */
   deactivations: number;
   /** Status polls and seller-item reads. */
   gets: number;
   /** 400/404/422 answers. */
   rejected: number;
-  rateLimited: number;
-  unauthorized: number;
-  maxObservedPerSecond: number;
-  maxObservedPerMinute: number;
 }
 
 interface ViaRoute {
@@ -124,7 +115,8 @@ function business(message: string, skuSellerId: string, code = '422.001'): HttpE
   return viaError(422, [{ code, type: 'BusinessException', message, skuSellerId }]);
 }
 
-export class FakeCasasBahia {
+/** `url` stands in for `https://api-mktplace.viavarejo.com.br` (routes under `/api/v4/…` and `/api/v2/…`). */
+export class FakeCasasBahia extends FakeServerBase<CasasBahiaCounters> {
   readonly clientId: string;
   readonly accessToken: string;
   readonly categories: readonly ViaCategory[];
@@ -132,18 +124,15 @@ export class FakeCasasBahia {
   readonly imports = new Map<string, ViaImportedSku>();
   /** Live offers (integrated SKUs) by seller SKU id. */
   readonly sellerItems = new Map<string, ViaSellerItem>();
-  readonly counters: CasasBahiaCounters = FakeCasasBahia.#zeroCounters();
-  readonly #faults = new Faults(500);
-  readonly faults: FaultControls = this.#faults;
+  readonly counters: CasasBahiaCounters = itemCounters({ optIns: 0, confirmations: 0 });
   readonly #clock: () => number;
   #offset = 0;
   readonly #lifecycle: { processingMs: number; integrationMs: number } | 'manual';
   readonly #bucket: TokenBucket | undefined;
   readonly #fixedRetryAfter: number | undefined;
-  readonly #rates = new RequestRates();
-  #server: Listening | undefined;
 
   private constructor(opts: FakeCasasBahiaOptions) {
+    super(500);
     this.clientId = opts.clientId ?? randomBytes(9).toString('base64url');
     this.accessToken = opts.accessToken ?? randomBytes(18).toString('base64url');
     this.categories = opts.categories ?? DEFAULT_VIA_CATEGORIES;
@@ -157,21 +146,12 @@ export class FakeCasasBahia {
 
   static async start(opts: FakeCasasBahiaOptions = {}): Promise<FakeCasasBahia> {
     const fake = new FakeCasasBahia(opts);
-    fake.#server = await listen((req, res, url) => fake.#handle(req, res, url), {
+    await fake.serve((req, res, url) => fake.#handle(req, res, url), {
       port: opts.port,
       host: opts.host,
       errorBody: (status, message) => genericError(status, undefined, status === 500 ? undefined : message).body,
     });
     return fake;
-  }
-
-  /** Stands in for `https://api-mktplace.viavarejo.com.br` (routes under `/api/v4/…` and `/api/v2/…`). */
-  get url(): string {
-    return this.#listening.url;
-  }
-
-  close(): Promise<void> {
-    return this.#listening.close();
   }
 
   /** The fake clock: the configured clock plus every `advanceTime()`. */
@@ -215,30 +195,6 @@ export class FakeCasasBahia {
   getSellerItem(skuSellerId: string): ViaSellerItem | undefined {
     this.#settle();
     return this.sellerItems.get(skuSellerId);
-  }
-
-  resetCounters(): void {
-    Object.assign(this.counters, FakeCasasBahia.#zeroCounters());
-    this.#rates.reset();
-  }
-
-  static #zeroCounters(): CasasBahiaCounters {
-    return {
-      requests: 0,
-      creates: 0,
-      updates: 0,
-      optIns: 0,
-      confirmations: 0,
-      priceUpdates: 0,
-      stockUpdates: 0,
-      deactivations: 0,
-      gets: 0,
-      rejected: 0,
-      rateLimited: 0,
-      unauthorized: 0,
-      maxObservedPerSecond: 0,
-      maxObservedPerMinute: 0,
-    };
   }
 
   // ---- lifecycle ----
@@ -289,11 +245,6 @@ export class FakeCasasBahia {
 
   // ---- HTTP ----
 
-  get #listening(): Listening {
-    if (!this.#server) throw new Error('FakeCasasBahia is not started: use FakeCasasBahia.start()');
-    return this.#server;
-  }
-
   readonly #routes: readonly ViaRoute[] = [
     { method: 'POST', path: /^\/api\/v4\/api-front-importer-v4\/jersey\/import\/itens\/?$/, handle: (req, res) => this.#import(req, res) },
     { method: 'GET', path: /^\/api\/v4\/api-front-importer-v4\/jersey\/import\/itens\/statusSku\/?$/, handle: (_q, res, _p, url) => this.#statuses(res, url) },
@@ -325,10 +276,11 @@ export class FakeCasasBahia {
 
   async #handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     this.counters.requests++;
-    const forced = await this.#faults.next(this.#listening.signal);
-    if (forced?.kind === 'timeout') return; // never answered; close() drops the socket
-    if (forced?.kind === 'fail') throw genericError(forced.status);
-    if (forced?.kind === 'rateLimit') return this.#tooManyRequests(forced.retryAfterSeconds);
+    const answered = await this.playFaults({
+      fail: (status) => genericError(status),
+      rateLimit: (seconds) => this.#tooManyRequests(seconds),
+    });
+    if (!answered) return; // a scripted timeout: never answered, close() drops the socket
 
     const found = findRoute(this.#routes, req.method, url.pathname);
     if (!found) throw genericError(404);
@@ -339,16 +291,9 @@ export class FakeCasasBahia {
     const now = this.now();
     const waitMs = this.#bucket?.take(now) ?? 0;
     if (waitMs > 0) return this.#tooManyRequests(this.#fixedRetryAfter ?? retryAfterSeconds(waitMs));
-    this.#rates.record(now);
-    this.counters.maxObservedPerSecond = this.#rates.maxPerSecond;
-    this.counters.maxObservedPerMinute = this.#rates.maxPerMinute;
+    this.observeRate(now);
     this.#settle();
-    try {
-      await found.route.handle(req, res, found.params, url);
-    } catch (err) {
-      if (err instanceof HttpError && [400, 404, 422].includes(err.status)) this.counters.rejected++;
-      throw err;
-    }
+    await this.countingRejections([400, 404, 422], () => found.route.handle(req, res, found.params, url));
   }
 
   #tooManyRequests(seconds: number): never {

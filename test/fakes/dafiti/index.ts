@@ -5,7 +5,7 @@
 // GetProducts read the state back; feeds are throttled; price/stock updates for products not created yet are counted.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { FakeClock, type FaultControls, Faults, hash32, HttpError, isObject, listen, type Listening, readBody, TokenBucket } from '../http.js';
+import { FakeClock, FakeServerBase, hash32, HttpError, isObject, readBody, TokenBucket } from '../http.js';
 import { fieldProblem, type FakeDafitiProduct, formatErrors, type FormatError, imagesOf, money, type ProductStatus, str, type XmlRecord } from './products.js';
 import { signatureMatches } from './signature.js';
 import { type Format, parseRequestXml, render } from './xml.js';
@@ -138,7 +138,8 @@ function feedDate(ms: number): string {
   return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, '');
 }
 
-export class FakeDafiti {
+/** `url` stands in for `https://sellercenter-api.dafiti.com.br` (every action on `/`, chosen by the Action parameter). */
+export class FakeDafiti extends FakeServerBase<DafitiCounters> {
   readonly userId: string;
   readonly apiKey: string;
   readonly clock: FakeClock;
@@ -156,8 +157,6 @@ export class FakeDafiti {
   };
   /** Every price/stock/status update for a product not created yet, oldest first. */
   readonly offersBeforeCatalogued: DafitiOfferBeforeCatalogue[] = [];
-  readonly #faults = new Faults(500);
-  readonly faults: FaultControls = this.#faults;
   readonly #products = new Map<string, FakeDafitiProduct>();
   readonly #feeds = new Map<string, FakeDafitiFeed>();
   readonly #tolerance: number;
@@ -169,9 +168,9 @@ export class FakeDafiti {
   readonly #maxImages: number;
   readonly #maxBody: number;
   #failFeeds = 0;
-  #server: Listening | undefined;
 
   private constructor(opts: FakeDafitiOptions) {
+    super(500);
     this.userId = opts.userId ?? 'integracao@loja-exemplo.com.br';
     this.apiKey = opts.apiKey ?? randomBytes(20).toString('hex');
     this.clock = opts.clock ?? new FakeClock({ timeScale: opts.timeScale ?? 1 });
@@ -189,22 +188,13 @@ export class FakeDafiti {
 
   static async start(opts: FakeDafitiOptions = {}): Promise<FakeDafiti> {
     const fake = new FakeDafiti(opts);
-    fake.#server = await listen((req, res, url) => fake.#handle(req, res, url), {
+    await fake.serve((req, res, url) => fake.#handle(req, res, url), {
       port: opts.port,
       host: opts.host,
       // Only for failures outside SellerCenter's own answers (a bug in the fake): the ErrorResponse shape in JSON.
       errorBody: (_status, message) => ({ ErrorResponse: { Head: { RequestAction: '', ErrorType: 'Platform', ErrorCode: '6', ErrorMessage: message }, Body: '' } }),
     });
     return fake;
-  }
-
-  /** Stands in for `https://sellercenter-api.dafiti.com.br` (every action on `/`, chosen by the Action parameter). */
-  get url(): string {
-    return this.#listening.url;
-  }
-
-  close(): Promise<void> {
-    return this.#listening.close();
   }
 
   // ---- state (tests) ----
@@ -258,17 +248,12 @@ export class FakeDafiti {
     this.#failFeeds += n;
   }
 
-  resetCounters(): void {
-    for (const key of Object.keys(this.counters) as (keyof DafitiCounters)[]) this.counters[key] = 0;
+  override resetCounters(): void {
+    super.resetCounters();
     this.offersBeforeCatalogued.length = 0;
   }
 
   // ---- HTTP ----
-
-  get #listening(): Listening {
-    if (!this.#server) throw new Error('FakeDafiti is not started: use FakeDafiti.start()');
-    return this.#server;
-  }
 
   async #handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     this.counters.requests++;
@@ -277,13 +262,14 @@ export class FakeDafiti {
     // Action names are matched case-insensitively ("Feedlist" works), and answered with their canonical spelling.
     const action = [...FEED_ACTIONS, ...READ_ACTIONS].find((a) => a.toLowerCase() === params.Action?.toLowerCase()) ?? params.Action ?? '';
     try {
-      const forced = await this.#faults.next(this.#listening.signal);
-      if (forced?.kind === 'timeout') return; // never answered; close() drops the socket
-      if (forced?.kind === 'fail') throw new SellerCenterError(forced.status >= 500 ? 6 : 5, undefined, '', forced.status);
-      if (forced?.kind === 'rateLimit') {
-        this.counters.throttled++;
-        throw new SellerCenterError(429, undefined, '', 429, { 'retry-after': String(forced.retryAfterSeconds) });
-      }
+      const answered = await this.playFaults({
+        fail: (status) => new SellerCenterError(status >= 500 ? 6 : 5, undefined, '', status),
+        rateLimit: (seconds) => {
+          this.counters.throttled++;
+          return new SellerCenterError(429, undefined, '', 429, { 'retry-after': String(seconds) });
+        },
+      });
+      if (!answered) return; // a scripted timeout: never answered, close() drops the socket
       this.clock.settle();
       if (url.pathname !== '/') throw new HttpError(404, `SellerCenter answers on / only (got ${url.pathname})`);
       this.#authenticate(params, format);

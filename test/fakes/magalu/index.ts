@@ -5,16 +5,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
-  type FaultControls,
-  Faults,
+  FakeServerBase,
   findRoute,
   HttpError,
   isObject,
-  listen,
-  type Listening,
-  readBody,
+  itemCounters,
+  type ItemCounters,
   readJsonObject,
-  RequestRates,
+  readOAuthParams,
   retryAfterSeconds,
   sendJson,
   TokenBucket,
@@ -68,27 +66,18 @@ export interface FakeMagaluOptions {
   rateLimit?: { perSecond: number; burst?: number; retryAfterSeconds?: number } | false;
 }
 
-export interface MagaluCounters {
-  /** Every request received, whatever its outcome. */
-  requests: number;
-  creates: number;
+export interface MagaluCounters extends ItemCounters {
   /** Successful PATCHes of a SKU (deactivations included). */
   updates: number;
-  priceUpdates: number;
-  stockUpdates: number;
   /** PATCHes that turned an active SKU inactive. */
   deactivations: number;
-  gets: number;
   /** 400/404/409/422 answers of the portfolio API. */
   rejected: number;
-  rateLimited: number;
-  unauthorized: number;
   /** 403: a valid token without the route's scope. */
   forbidden: number;
   tokenRefreshes: number;
   /** Most authenticated requests let through within any 1-second / 60-second span. */
   maxObservedPerSecond: number;
-  maxObservedPerMinute: number;
 }
 
 interface MagaluRoute {
@@ -135,7 +124,8 @@ const MAX_PAGE = 100; // `meta.page.max_limit` of the documented list answers
 const DEFAULT_PAGE = 50;
 const OAUTH_PARAMS = ['client_id', 'client_secret', 'refresh_token'];
 
-export class FakeMagalu {
+/** `url` stands in for both `https://api.magalu.com` and `https://id.magalu.com` (token endpoint: `${url}/oauth/token`). */
+export class FakeMagalu extends FakeServerBase<MagaluCounters> {
   readonly clientId: string;
   readonly clientSecret: string;
   /** The seller's tenant (the `sub` of its tokens) and channels. */
@@ -147,20 +137,17 @@ export class FakeMagalu {
   readonly prices = new Map<string, Map<string, MagaluPrice>>();
   /** Stocks by SKU code, then channel id ('' when the stock was sent without a channel). */
   readonly stocks = new Map<string, Map<string, MagaluStock>>();
-  readonly counters: MagaluCounters = FakeMagalu.#zeroCounters();
-  readonly #faults = new Faults(503);
-  readonly faults: FaultControls = this.#faults;
+  readonly counters: MagaluCounters = itemCounters({ forbidden: 0, tokenRefreshes: 0 });
   readonly #accessTokens = new Map<string, AccessToken>();
   readonly #ttlSeconds: number;
   readonly #scopes: readonly string[];
   readonly #bucket: TokenBucket | undefined;
   readonly #fixedRetryAfter: number | undefined;
-  readonly #rates = new RequestRates();
   readonly #now: () => number;
   #refreshToken: string;
-  #server: Listening | undefined;
 
   private constructor(opts: FakeMagaluOptions) {
+    super(503);
     this.#now = opts.clock ?? (() => performance.now());
     this.clientId = opts.clientId ?? randomBytes(32).toString('base64url');
     this.clientSecret = opts.clientSecret ?? randomBytes(32).toString('base64url');
@@ -175,21 +162,12 @@ export class FakeMagalu {
 
   static async start(opts: FakeMagaluOptions = {}): Promise<FakeMagalu> {
     const fake = new FakeMagalu(opts);
-    fake.#server = await listen((req, res, url) => fake.#handle(req, res, url), {
+    await fake.serve((req, res, url) => fake.#handle(req, res, url), {
       port: opts.port,
       host: opts.host,
       errorBody: (status, message) => magaluError(status, undefined, message).body,
     });
     return fake;
-  }
-
-  /** Stands in for both `https://api.magalu.com` and `https://id.magalu.com` (token endpoint: `${url}/oauth/token`). */
-  get url(): string {
-    return this.#listening.url;
-  }
-
-  close(): Promise<void> {
-    return this.#listening.close();
   }
 
   /** The one refresh token that works now; each successful refresh replaces it. */
@@ -225,36 +203,7 @@ export class FakeMagalu {
     return byChannel?.get(channel) ?? byChannel?.get('');
   }
 
-  resetCounters(): void {
-    Object.assign(this.counters, FakeMagalu.#zeroCounters());
-    this.#rates.reset();
-  }
-
-  static #zeroCounters(): MagaluCounters {
-    return {
-      requests: 0,
-      creates: 0,
-      updates: 0,
-      priceUpdates: 0,
-      stockUpdates: 0,
-      deactivations: 0,
-      gets: 0,
-      rejected: 0,
-      rateLimited: 0,
-      unauthorized: 0,
-      forbidden: 0,
-      tokenRefreshes: 0,
-      maxObservedPerSecond: 0,
-      maxObservedPerMinute: 0,
-    };
-  }
-
   // ---- HTTP ----
-
-  get #listening(): Listening {
-    if (!this.#server) throw new Error('FakeMagalu is not started: use FakeMagalu.start()');
-    return this.#server;
-  }
 
   readonly #routes: readonly MagaluRoute[] = [
     { method: 'POST', path: /^\/oauth\/token\/?$/, scope: undefined, handle: (req, res, _p, url) => this.#token(req, res, url) },
@@ -298,10 +247,11 @@ export class FakeMagalu {
 
   async #handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     this.counters.requests++;
-    const forced = await this.#faults.next(this.#listening.signal);
-    if (forced?.kind === 'timeout') return; // never answered; close() drops the socket
-    if (forced?.kind === 'fail') throw magaluError(forced.status);
-    if (forced?.kind === 'rateLimit') return this.#tooManyRequests(forced.retryAfterSeconds);
+    const answered = await this.playFaults({
+      fail: (status) => magaluError(status),
+      rateLimit: (seconds) => this.#tooManyRequests(seconds),
+    });
+    if (!answered) return; // a scripted timeout: never answered, close() drops the socket
 
     const found = findRoute(this.#routes, req.method, url.pathname);
     if (!found) throw magaluError(404);
@@ -318,16 +268,10 @@ export class FakeMagalu {
       }
       const waitMs = this.#bucket?.take(this.#now()) ?? 0;
       if (waitMs > 0) return this.#tooManyRequests(this.#fixedRetryAfter ?? retryAfterSeconds(waitMs));
-      this.#rates.record(this.#now());
-      this.counters.maxObservedPerSecond = this.#rates.maxPerSecond;
-      this.counters.maxObservedPerMinute = this.#rates.maxPerMinute;
+      this.observeRate(this.#now());
     }
-    try {
-      await found.route.handle(req, res, found.params, url);
-    } catch (err) {
-      if (err instanceof HttpError && scope !== undefined && [400, 404, 409, 422].includes(err.status)) this.counters.rejected++;
-      throw err;
-    }
+    const handle = () => found.route.handle(req, res, found.params, url);
+    await (scope === undefined ? handle() : this.countingRejections([400, 404, 409, 422], handle));
   }
 
   #accessToken(req: IncomingMessage): AccessToken | undefined {
@@ -361,17 +305,7 @@ export class FakeMagalu {
 
   /** POST /oauth/token, refresh_token grant; parameters as a form or JSON (public clients use both). */
   async #token(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const text = await readBody(req);
-    const params: Record<string, unknown> = Object.fromEntries(url.searchParams);
-    if (/json/i.test(req.headers['content-type'] ?? '')) {
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        throw oauthError(400, 'invalid_request', 'Malformed JSON body');
-      }
-      if (isObject(json)) Object.assign(params, json);
-    } else Object.assign(params, Object.fromEntries(new URLSearchParams(text)));
+    const params = await readOAuthParams(req, url, () => oauthError(400, 'invalid_request', 'Malformed JSON body'));
 
     if (params.grant_type !== 'refresh_token') {
       throw oauthError(400, 'unsupported_grant_type', `grant_type must be refresh_token (got ${String(params.grant_type ?? 'nothing')})`);

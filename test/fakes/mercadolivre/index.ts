@@ -3,15 +3,12 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
-  type FaultControls,
-  Faults,
+  FakeServerBase,
   findRoute,
   HttpError,
   isObject,
-  listen,
-  type Listening,
-  readBody,
   readJsonObject,
+  readOAuthParams,
   retryAfterSeconds,
   sendJson,
   slugify,
@@ -89,7 +86,8 @@ const ERROR_CODES: Record<number, string> = {
   503: 'service_unavailable',
 };
 
-export class FakeMercadoLivre {
+/** `url` stands in for `https://api.mercadolibre.com`. */
+export class FakeMercadoLivre extends FakeServerBase<MlCounters> {
   readonly clientId: string;
   readonly clientSecret: string;
   /** The seller the tokens belong to (`user_id`, items' `seller_id`). */
@@ -111,8 +109,6 @@ export class FakeMercadoLivre {
   };
   /** performance.now() of every authenticated request let through, for rate measurements. */
   readonly acceptedAt: number[] = [];
-  readonly #faults = new Faults(500);
-  readonly faults: FaultControls = this.#faults;
   readonly #accessTokens = new Map<string, number>(); // token → expiry (ms since epoch)
   readonly #ttlSeconds: number;
   readonly #bucket: TokenBucket | undefined;
@@ -121,9 +117,9 @@ export class FakeMercadoLivre {
   readonly #window: number[] = [];
   #refreshToken: string;
   #lastItemNumber = 0;
-  #server: Listening | undefined;
 
   private constructor(opts: FakeMercadoLivreOptions) {
+    super(500);
     this.clientId = opts.clientId ?? '1234567890123456';
     this.clientSecret = opts.clientSecret ?? randomBytes(24).toString('base64url');
     this.#refreshToken = opts.initialRefreshToken ?? this.#newRefreshToken();
@@ -134,21 +130,12 @@ export class FakeMercadoLivre {
 
   static async start(opts: FakeMercadoLivreOptions = {}): Promise<FakeMercadoLivre> {
     const fake = new FakeMercadoLivre(opts);
-    fake.#server = await listen((req, res, url) => fake.#handle(req, res, url), {
+    await fake.serve((req, res, url) => fake.#handle(req, res, url), {
       port: opts.port,
       host: opts.host,
       errorBody: (status, message) => ({ message, error: ERROR_CODES[status] ?? 'error', status, cause: [] }),
     });
     return fake;
-  }
-
-  /** Stands in for `https://api.mercadolibre.com`. */
-  get url(): string {
-    return this.#listening.url;
-  }
-
-  close(): Promise<void> {
-    return this.#listening.close();
   }
 
   /** The one refresh token that works now; each successful refresh replaces it. */
@@ -193,22 +180,13 @@ export class FakeMercadoLivre {
     return item;
   }
 
-  resetCounters(): void {
-    for (const key of Object.keys(this.counters) as (keyof MlCounters)[]) {
-      const value = this.counters[key];
-      if (value instanceof Map) value.clear();
-      else (this.counters[key] as number) = 0;
-    }
+  override resetCounters(): void {
+    super.resetCounters();
     this.#window.length = 0;
     this.acceptedAt.length = 0;
   }
 
   // ---- HTTP ----
-
-  get #listening(): Listening {
-    if (!this.#server) throw new Error('FakeMercadoLivre is not started: use FakeMercadoLivre.start()');
-    return this.#server;
-  }
 
   readonly #routes: readonly MlRoute[] = [
     { method: 'POST', path: /^\/oauth\/token\/?$/, auth: false, handle: (req, res, _p, url) => this.#token(req, res, url) },
@@ -236,10 +214,11 @@ export class FakeMercadoLivre {
 
   async #handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     this.counters.requests++;
-    const forced = await this.#faults.next(this.#listening.signal);
-    if (forced?.kind === 'timeout') return; // never answered; close() drops the socket
-    if (forced?.kind === 'fail') throw new HttpError(forced.status, forced.status === 500 ? 'Internal server error' : 'Injected failure');
-    if (forced?.kind === 'rateLimit') return this.#tooManyRequests(forced.retryAfterSeconds);
+    const answered = await this.playFaults({
+      fail: (status) => new HttpError(status, status === 500 ? 'Internal server error' : 'Injected failure'),
+      rateLimit: (seconds) => this.#tooManyRequests(seconds),
+    });
+    if (!answered) return; // a scripted timeout: never answered, close() drops the socket
 
     const found = findRoute(this.#routes, req.method, url.pathname);
     if (!found) throw new HttpError(404, `Resource ${req.method} ${url.pathname} not found`);
@@ -254,12 +233,8 @@ export class FakeMercadoLivre {
       const token = /^Bearer (\S+)$/i.exec(req.headers.authorization ?? '')![1]!;
       this.counters.requestsByToken.set(token, (this.counters.requestsByToken.get(token) ?? 0) + 1);
     }
-    try {
-      await found.route.handle(req, res, found.params, url);
-    } catch (err) {
-      if (err instanceof HttpError && err.status === 400 && found.route.auth) this.counters.rejected++;
-      throw err;
-    }
+    const handle = () => found.route.handle(req, res, found.params, url);
+    await (found.route.auth ? this.countingRejections([400], handle) : handle());
   }
 
   #authorized(req: IncomingMessage): boolean {
@@ -286,19 +261,7 @@ export class FakeMercadoLivre {
 
   /** POST /oauth/token, refresh_token grant only. Parameters as a form, JSON, or (as ML still accepts) the query. */
   async #token(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const text = await readBody(req);
-    const params: Record<string, unknown> = Object.fromEntries(url.searchParams);
-    if (/json/i.test(req.headers['content-type'] ?? '')) {
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        throw mlError(400, 'invalid_request', 'Malformed JSON body');
-      }
-      if (isObject(json)) Object.assign(params, json);
-    } else {
-      Object.assign(params, Object.fromEntries(new URLSearchParams(text)));
-    }
+    const params = await readOAuthParams(req, url, () => mlError(400, 'invalid_request', 'Malformed JSON body'));
 
     if (params.grant_type !== undefined && params.grant_type !== 'refresh_token') {
       throw mlError(400, 'unsupported_grant_type', `grant_type ${String(params.grant_type)} is not supported by the fake`);

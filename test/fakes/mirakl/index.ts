@@ -7,13 +7,10 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   FakeClock,
-  type FaultControls,
-  Faults,
+  FakeServerBase,
   findRoute,
   HttpError,
   isObject,
-  listen,
-  type Listening,
   readJsonObject,
   readMultipart,
   sendJson,
@@ -151,7 +148,8 @@ function miraklError(status: number, message: string, headers: Record<string, st
   return new HttpError(status, message, headers, { message, status });
 }
 
-export class FakeMirakl {
+/** `url` stands in for the marketplace's Mirakl instance (`https://<operator>.mirakl.net`); paths start with /api. */
+export class FakeMirakl extends FakeServerBase<MiraklCounters> {
   readonly name: string;
   readonly apiKey: string;
   readonly shopId: number;
@@ -175,8 +173,6 @@ export class FakeMirakl {
   readonly offersBeforeCatalogued: MiraklOfferBeforeCatalogue[] = [];
   /** Every product row that tried to change a catalogued product, oldest first. */
   readonly frozenProductUpdates: FrozenProductUpdate[] = [];
-  readonly #faults = new Faults(500);
-  readonly faults: FaultControls = this.#faults;
   readonly #products = new Map<string, FakeMiraklProduct>();
   readonly #offers = new Map<string, FakeMiraklOffer>();
   readonly #imports = new Map<number, ProductImport | OfferImport>();
@@ -187,9 +183,9 @@ export class FakeMirakl {
   #failImports = 0;
   #lastImportId = 2300;
   #lastOfferId = 5000;
-  #server: Listening | undefined;
 
   private constructor(opts: FakeMiraklOptions) {
+    super(500);
     this.name = opts.name ?? 'mirakl';
     this.apiKey = opts.apiKey ?? randomBytes(18).toString('hex').replace(/^(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-');
     this.shopId = opts.shopId ?? 2001;
@@ -204,21 +200,12 @@ export class FakeMirakl {
 
   static async start(opts: FakeMiraklOptions = {}): Promise<FakeMirakl> {
     const fake = new FakeMirakl(opts);
-    fake.#server = await listen((req, res, url) => fake.#handle(req, res, url), {
+    await fake.serve((req, res, url) => fake.#handle(req, res, url), {
       port: opts.port,
       host: opts.host,
       errorBody: (status, message) => ({ message, status }),
     });
     return fake;
-  }
-
-  /** Stands in for the marketplace's Mirakl instance (`https://<operator>.mirakl.net`); paths start with /api. */
-  get url(): string {
-    return this.#listening.url;
-  }
-
-  close(): Promise<void> {
-    return this.#listening.close();
   }
 
   // ---- state (tests) ----
@@ -290,18 +277,13 @@ export class FakeMirakl {
     this.#failImports += n;
   }
 
-  resetCounters(): void {
-    for (const key of Object.keys(this.counters) as (keyof MiraklCounters)[]) this.counters[key] = 0;
+  override resetCounters(): void {
+    super.resetCounters();
     this.offersBeforeCatalogued.length = 0;
     this.frozenProductUpdates.length = 0;
   }
 
   // ---- HTTP ----
-
-  get #listening(): Listening {
-    if (!this.#server) throw new Error('FakeMirakl is not started: use FakeMirakl.start()');
-    return this.#server;
-  }
 
   readonly #routes: readonly MiraklRoute[] = [
     { method: 'POST', path: /^\/api\/products\/imports\/?$/, handle: (req, res) => this.#importProducts(req, res) },
@@ -317,13 +299,14 @@ export class FakeMirakl {
 
   async #handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     this.counters.requests++;
-    const forced = await this.#faults.next(this.#listening.signal);
-    if (forced?.kind === 'timeout') return; // never answered; close() drops the socket
-    if (forced?.kind === 'fail') throw miraklError(forced.status, forced.status >= 500 ? 'Internal server error' : 'Injected failure');
-    if (forced?.kind === 'rateLimit') {
-      this.counters.rateLimited++;
-      throw miraklError(429, 'Too many requests', { 'retry-after': String(forced.retryAfterSeconds) });
-    }
+    const answered = await this.playFaults({
+      fail: (status) => miraklError(status, status >= 500 ? 'Internal server error' : 'Injected failure'),
+      rateLimit: (seconds) => {
+        this.counters.rateLimited++;
+        return miraklError(429, 'Too many requests', { 'retry-after': String(seconds) });
+      },
+    });
+    if (!answered) return; // a scripted timeout: never answered, close() drops the socket
     this.clock.settle();
     const found = findRoute(this.#routes, req.method, url.pathname);
     if (!found) throw miraklError(404, `No API at ${req.method} ${url.pathname}`);

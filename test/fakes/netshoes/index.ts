@@ -4,14 +4,12 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
-  type FaultControls,
-  Faults,
+  FakeServerBase,
   findRoute,
   HttpError,
-  listen,
-  type Listening,
+  itemCounters,
+  type ItemCounters,
   readJsonObject,
-  RequestRates,
   retryAfterSeconds,
   sendJson,
   WindowLimiter,
@@ -53,22 +51,13 @@ export interface FakeNetshoesOptions {
   catalog?: Partial<NetshoesCatalog>;
 }
 
-export interface NetshoesCounters {
-  requests: number;
-  creates: number;
+export interface NetshoesCounters extends ItemCounters {
   /** Successful product PUTs. */
   updates: number;
-  priceUpdates: number;
-  stockUpdates: number;
   /** Stock updates that took a product's available quantity to 0 (Netshoes' way to stop selling, inferred). */
   deactivations: number;
-  gets: number;
   /** 400/404/422 answers of the products API. */
   rejected: number;
-  rateLimited: number;
-  unauthorized: number;
-  maxObservedPerSecond: number;
-  maxObservedPerMinute: number;
 }
 
 interface NetshoesRoute {
@@ -105,24 +94,22 @@ const BASE = '/api/v2/products';
 const MAX_PAGE_SIZE = 100;
 const REVIEWS: readonly string[] = ['PENDING', 'APPROVED', 'REJECTED'] satisfies NetshoesReview[];
 
-export class FakeNetshoes {
+/** `url` stands in for `https://api-marketplace.netshoes.com.br` (routes under `/api/v2`). */
+export class FakeNetshoes extends FakeServerBase<NetshoesCounters> {
   readonly clientId: string;
   readonly accessToken: string;
   readonly catalog: NetshoesCatalog;
   /** Products by seller SKU. */
   readonly products = new Map<string, NetshoesProduct>();
-  readonly counters: NetshoesCounters = FakeNetshoes.#zeroCounters();
-  readonly #faults = new Faults(500);
-  readonly faults: FaultControls = this.#faults;
+  readonly counters: NetshoesCounters = itemCounters({});
   readonly #limiter: WindowLimiter | undefined;
   readonly #fixedRetryAfter: number | undefined;
   readonly #review: 'immediate' | 'manual';
   readonly #sandbox: boolean;
-  readonly #rates = new RequestRates();
   readonly #now: () => number;
-  #server: Listening | undefined;
 
   private constructor(opts: FakeNetshoesOptions) {
+    super(500);
     this.#now = opts.clock ?? (() => performance.now());
     this.clientId = opts.clientId ?? randomBytes(9).toString('base64url');
     this.accessToken = opts.accessToken ?? randomBytes(9).toString('base64url');
@@ -136,21 +123,12 @@ export class FakeNetshoes {
 
   static async start(opts: FakeNetshoesOptions = {}): Promise<FakeNetshoes> {
     const fake = new FakeNetshoes(opts);
-    fake.#server = await listen((req, res, url) => fake.#handle(req, res, url), {
+    await fake.serve((req, res, url) => fake.#handle(req, res, url), {
       port: opts.port,
       host: opts.host,
       errorBody: (status, message) => ({ type: TYPE_BY_STATUS[status] ?? 'Internal_Architecture_Error', description: message, notifications: [] }),
     });
     return fake;
-  }
-
-  /** Stands in for `https://api-marketplace.netshoes.com.br` (routes under `/api/v2`). */
-  get url(): string {
-    return this.#listening.url;
-  }
-
-  close(): Promise<void> {
-    return this.#listening.close();
   }
 
   getProduct(sku: string): NetshoesProduct | undefined {
@@ -167,28 +145,6 @@ export class FakeNetshoes {
     this.#setReview(sku, 'REJECTED', reasons);
   }
 
-  resetCounters(): void {
-    Object.assign(this.counters, FakeNetshoes.#zeroCounters());
-    this.#rates.reset();
-  }
-
-  static #zeroCounters(): NetshoesCounters {
-    return {
-      requests: 0,
-      creates: 0,
-      updates: 0,
-      priceUpdates: 0,
-      stockUpdates: 0,
-      deactivations: 0,
-      gets: 0,
-      rejected: 0,
-      rateLimited: 0,
-      unauthorized: 0,
-      maxObservedPerSecond: 0,
-      maxObservedPerMinute: 0,
-    };
-  }
-
   #setReview(sku: string, review: NetshoesReview, reasons: string[] = []): void {
     const product = this.products.get(sku);
     if (!product) throw new Error(`FakeNetshoes: no product ${sku}`);
@@ -199,11 +155,6 @@ export class FakeNetshoes {
   }
 
   // ---- HTTP ----
-
-  get #listening(): Listening {
-    if (!this.#server) throw new Error('FakeNetshoes is not started: use FakeNetshoes.start()');
-    return this.#server;
-  }
 
   readonly #routes: readonly NetshoesRoute[] = [
     { method: 'POST', path: /^\/api\/v2\/products\/?$/, handle: (req, res) => this.#create(req, res) },
@@ -222,10 +173,11 @@ export class FakeNetshoes {
 
   async #handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     this.counters.requests++;
-    const forced = await this.#faults.next(this.#listening.signal);
-    if (forced?.kind === 'timeout') return; // never answered; close() drops the socket
-    if (forced?.kind === 'fail') throw netshoesError(forced.status, TYPE_BY_STATUS[forced.status] ?? 'Internal_Architecture_Error', 'Injected failure');
-    if (forced?.kind === 'rateLimit') return this.#tooManyRequests(forced.retryAfterSeconds);
+    const answered = await this.playFaults({
+      fail: (status) => netshoesError(status, TYPE_BY_STATUS[status] ?? 'Internal_Architecture_Error', 'Injected failure'),
+      rateLimit: (seconds) => this.#tooManyRequests(seconds),
+    });
+    if (!answered) return; // a scripted timeout: never answered, close() drops the socket
 
     const found = findRoute(this.#routes, req.method, url.pathname);
     if (!found) throw netshoesError(404, 'Resource_Not_Found', 'Resource not found.');
@@ -235,15 +187,8 @@ export class FakeNetshoes {
     }
     const waitMs = this.#limiter?.take(this.#now()) ?? 0;
     if (waitMs > 0) return this.#tooManyRequests(this.#fixedRetryAfter ?? retryAfterSeconds(waitMs));
-    this.#rates.record(this.#now());
-    this.counters.maxObservedPerSecond = this.#rates.maxPerSecond;
-    this.counters.maxObservedPerMinute = this.#rates.maxPerMinute;
-    try {
-      await found.route.handle(req, res, found.params, url);
-    } catch (err) {
-      if (err instanceof HttpError && [400, 404, 422].includes(err.status)) this.counters.rejected++;
-      throw err;
-    }
+    this.observeRate(this.#now());
+    await this.countingRejections([400, 404, 422], () => found.route.handle(req, res, found.params, url));
   }
 
   #tooManyRequests(seconds: number): never {

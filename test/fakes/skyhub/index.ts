@@ -5,15 +5,13 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
-  type FaultControls,
-  Faults,
+  FakeServerBase,
   findRoute,
   HttpError,
   isObject,
-  listen,
-  type Listening,
+  itemCounters,
+  type ItemCounters,
   readJsonObject,
-  RequestRates,
   retryAfterSeconds,
   sendJson,
   WindowLimiter,
@@ -54,9 +52,7 @@ export interface FakeSkyhubOptions {
   categories?: readonly SkyhubCategory[];
 }
 
-export interface SkyhubCounters {
-  requests: number;
-  creates: number;
+export interface SkyhubCounters extends ItemCounters {
   /** Successful PUTs of a product or a variation. */
   updates: number;
   /** PUTs carrying `price` or `promotional_price`. */
@@ -66,13 +62,8 @@ export interface SkyhubCounters {
   /** PUTs that turned an enabled product `disabled`. */
   deactivations: number;
   deletions: number;
-  gets: number;
   /** 400/404/422 answers of the products/variations API. */
   rejected: number;
-  rateLimited: number;
-  unauthorized: number;
-  maxObservedPerSecond: number;
-  maxObservedPerMinute: number;
 }
 
 interface SkyhubRoute {
@@ -89,23 +80,21 @@ function skyhubError(status: number, message: string): HttpError {
 
 const MAX_PER_PAGE = 100;
 
-export class FakeSkyhub {
+/** `url` stands in for `https://api.skyhub.com.br`. */
+export class FakeSkyhub extends FakeServerBase<SkyhubCounters> {
   readonly userEmail: string;
   readonly apiKey: string;
   readonly accountManagerKey: string;
   readonly lists: SkyhubLists;
   /** Products by seller SKU (variations live inside their product). */
   readonly products = new Map<string, SkyhubProduct>();
-  readonly counters: SkyhubCounters = FakeSkyhub.#zeroCounters();
-  readonly #faults = new Faults(500);
-  readonly faults: FaultControls = this.#faults;
+  readonly counters: SkyhubCounters = itemCounters({ deletions: 0 });
   readonly #perSecond: number | false;
   readonly #limiters = new Map<string, WindowLimiter>();
-  readonly #rates = new RequestRates();
   readonly #now: () => number;
-  #server: Listening | undefined;
 
   private constructor(opts: FakeSkyhubOptions) {
+    super(500);
     this.#now = opts.clock ?? (() => performance.now());
     this.userEmail = opts.userEmail ?? 'integracao@fakestore.com.br';
     this.apiKey = opts.apiKey ?? randomBytes(12).toString('base64url');
@@ -116,21 +105,12 @@ export class FakeSkyhub {
 
   static async start(opts: FakeSkyhubOptions = {}): Promise<FakeSkyhub> {
     const fake = new FakeSkyhub(opts);
-    fake.#server = await listen((req, res, url) => fake.#handle(req, res, url), {
+    await fake.serve((req, res, url) => fake.#handle(req, res, url), {
       port: opts.port,
       host: opts.host,
       errorBody: (_status, message) => ({ error: message }),
     });
     return fake;
-  }
-
-  /** Stands in for `https://api.skyhub.com.br`. */
-  get url(): string {
-    return this.#listening.url;
-  }
-
-  close(): Promise<void> {
-    return this.#listening.close();
   }
 
   /** The product with this SKU, or the product holding a variation with this SKU. */
@@ -146,35 +126,7 @@ export class FakeSkyhub {
     return undefined;
   }
 
-  resetCounters(): void {
-    Object.assign(this.counters, FakeSkyhub.#zeroCounters());
-    this.#rates.reset();
-  }
-
-  static #zeroCounters(): SkyhubCounters {
-    return {
-      requests: 0,
-      creates: 0,
-      updates: 0,
-      priceUpdates: 0,
-      stockUpdates: 0,
-      deactivations: 0,
-      deletions: 0,
-      gets: 0,
-      rejected: 0,
-      rateLimited: 0,
-      unauthorized: 0,
-      maxObservedPerSecond: 0,
-      maxObservedPerMinute: 0,
-    };
-  }
-
   // ---- HTTP ----
-
-  get #listening(): Listening {
-    if (!this.#server) throw new Error('FakeSkyhub is not started: use FakeSkyhub.start()');
-    return this.#server;
-  }
 
   readonly #routes: readonly SkyhubRoute[] = [
     { method: 'POST', path: /^\/products\/?$/, group: 'products', handle: (req, res) => this.#create(req, res) },
@@ -188,10 +140,11 @@ export class FakeSkyhub {
 
   async #handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     this.counters.requests++;
-    const forced = await this.#faults.next(this.#listening.signal);
-    if (forced?.kind === 'timeout') return; // never answered; close() drops the socket
-    if (forced?.kind === 'fail') throw skyhubError(forced.status, forced.status >= 500 ? 'Internal server error' : 'Injected failure');
-    if (forced?.kind === 'rateLimit') return this.#tooManyRequests(forced.retryAfterSeconds);
+    const answered = await this.playFaults({
+      fail: (status) => skyhubError(status, status >= 500 ? 'Internal server error' : 'Injected failure'),
+      rateLimit: (seconds) => this.#tooManyRequests(seconds),
+    });
+    if (!answered) return; // a scripted timeout: never answered, close() drops the socket
 
     const found = findRoute(this.#routes, req.method, url.pathname);
     if (!found) throw skyhubError(404, `Route ${req.method} ${url.pathname} not found`);
@@ -205,15 +158,8 @@ export class FakeSkyhub {
     }
     const waitMs = this.#limiter(`${found.route.group} ${req.method}`)?.take(this.#now()) ?? 0;
     if (waitMs > 0) return this.#tooManyRequests(retryAfterSeconds(waitMs));
-    this.#rates.record(this.#now());
-    this.counters.maxObservedPerSecond = this.#rates.maxPerSecond;
-    this.counters.maxObservedPerMinute = this.#rates.maxPerMinute;
-    try {
-      await found.route.handle(req, res, found.params, url);
-    } catch (err) {
-      if (err instanceof HttpError && [400, 404, 422].includes(err.status)) this.counters.rejected++;
-      throw err;
-    }
+    this.observeRate(this.#now());
+    await this.countingRejections([400, 404, 422], () => found.route.handle(req, res, found.params, url));
   }
 
   /** One window per endpoint + method ("Este limite é definido por endpoint + método"); GET list and GET one share. */

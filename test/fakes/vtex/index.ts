@@ -2,19 +2,7 @@
 // VTEX's field names, app-key auth, rate limiting and injectable faults; plus the affiliate-notification sender.
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  type FaultControls,
-  Faults,
-  findRoute,
-  HttpError,
-  isObject,
-  listen,
-  type Listening,
-  readJsonObject,
-  retryAfterSeconds,
-  sendJson,
-  TokenBucket,
-} from '../http.js';
+import { FakeServerBase, findRoute, HttpError, isObject, readJsonObject, retryAfterSeconds, sendJson, TokenBucket } from '../http.js';
 import { type CatalogSku, generateSku, productJson, type SeedOptions, skuAndContext } from './catalog.js';
 
 export { type CatalogSku, ean13, type SeedOptions } from './catalog.js';
@@ -80,7 +68,8 @@ const DEFAULT_PAGE_SIZE = 10;
 /** Documented maximum `pagesize` of the all-SKU-ids list. */
 const MAX_SKU_IDS_PAGE_SIZE = 1000;
 
-export class FakeVtex {
+/** `url` (`http://127.0.0.1:PORT`) stands in for `https://{account}.vtexcommercestable.com.br`. */
+export class FakeVtex extends FakeServerBase<VtexCounters> {
   readonly account: string;
   readonly appKey: string;
   readonly appToken: string;
@@ -94,13 +83,11 @@ export class FakeVtex {
     rateLimited: 0,
     perSkuReads: new Map(),
   };
-  readonly #faults = new Faults(503);
-  readonly faults: FaultControls = this.#faults;
   readonly #skus = new Map<number, CatalogSku>();
   readonly #bucket: TokenBucket | undefined;
-  #server: Listening | undefined;
 
   private constructor(opts: FakeVtexOptions) {
+    super(503);
     this.account = opts.account ?? 'fakestore';
     this.appKey = opts.appKey ?? `vtexappkey-${this.account}-FAKE`;
     this.appToken = opts.appToken ?? randomBytes(24).toString('base64url');
@@ -109,21 +96,12 @@ export class FakeVtex {
 
   static async start(opts: FakeVtexOptions = {}): Promise<FakeVtex> {
     const fake = new FakeVtex(opts);
-    fake.#server = await listen((req, res, url) => fake.#handle(req, res, url), {
+    await fake.serve((req, res, url) => fake.#handle(req, res, url), {
       port: opts.port,
       host: opts.host,
       errorBody: (status, message) => ({ error: { code: String(status), message, exception: null } }),
     });
     return fake;
-  }
-
-  /** `http://127.0.0.1:PORT`: stands in for `https://{account}.vtexcommercestable.com.br`. */
-  get url(): string {
-    return this.#listening.url;
-  }
-
-  close(): Promise<void> {
-    return this.#listening.close();
   }
 
   // ---- catalog state (tests) ----
@@ -168,11 +146,6 @@ export class FakeVtex {
     });
   }
 
-  resetCounters(): void {
-    Object.assign(this.counters, { skuReads: 0, productReads: 0, simulations: 0, simulatedItems: 0, listCalls: 0, rejectedAuth: 0, rateLimited: 0 });
-    this.counters.perSkuReads.clear();
-  }
-
   // ---- affiliate notifications (VTEX → connector) ----
 
   /** The body `notify()` sends, in the PascalCase shape VTEX really posts. Flags default to false; `IsActive` to the
@@ -207,11 +180,6 @@ export class FakeVtex {
 
   // ---- HTTP ----
 
-  get #listening(): Listening {
-    if (!this.#server) throw new Error('FakeVtex is not started: use FakeVtex.start()');
-    return this.#server;
-  }
-
   readonly #routes: readonly VtexRoute[] = [
     {
       method: 'GET',
@@ -237,10 +205,11 @@ export class FakeVtex {
   ];
 
   async #handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const forced = await this.#faults.next(this.#listening.signal);
-    if (forced?.kind === 'timeout') return; // never answered; close() drops the socket
-    if (forced?.kind === 'fail') throw new HttpError(forced.status, 'Injected failure');
-    if (forced?.kind === 'rateLimit') return this.#tooManyRequests(forced.retryAfterSeconds);
+    const answered = await this.playFaults({
+      fail: (status) => new HttpError(status, 'Injected failure'),
+      rateLimit: (seconds) => this.#tooManyRequests(seconds),
+    });
+    if (!answered) return; // a scripted timeout: never answered, close() drops the socket
 
     const found = findRoute(this.#routes, req.method, url.pathname);
     if (!found) throw new HttpError(404, `No route for ${req.method} ${url.pathname}`);

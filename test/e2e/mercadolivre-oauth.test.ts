@@ -142,4 +142,27 @@ describe('Mercado Livre OAuth: single-use rotating refresh tokens kept in ctx.st
     const [paused] = await runtime.db.query<{ n: number }>(`select count(*)::int as n from sku_state where store = $1 and status not in ('synced', 'pending')`, [stack.vtex.account]);
     expect(paused.n).toBe(0);
   });
+
+  it('pauses the integration with the fix when the refresh token is refused (invalid_grant), without sending the change', async () => {
+    // The live refresh token is spent elsewhere (as if revoked, or used by another copy of the app)…
+    expect((await presentRefreshToken(stack.ml.refreshToken)).status).toBe(200);
+    // …and the stored access token has expired (six hours later): the plugin must refresh before the call.
+    await runtime.db.query(
+      `update plugin_state set value = jsonb_set(value, '{expiresAt}', to_jsonb($2::float8)) where store = $1 and marketplace = 'mercadolivre' and key = 'oauth'`,
+      [stack.vtex.account, Date.now() - 1000],
+    );
+    stack.ml.expireAccessTokens();
+    const refreshes = stack.ml.counters.tokenRefreshes;
+    const sku = stack.vtex.listSkus()[5];
+    const price = stack.ml.getItemBySellerSku(String(sku.id))!.price;
+    stack.vtex.updateSku(sku.id, { price: sku.price + 700, sellingPrice: (sku.sellingPrice ?? sku.price) + 700 });
+    expect(await stack.vtex.notify(webhook, sku.id, { PriceModified: true })).toBe(200);
+
+    const pause = async () =>
+      (await runtime.db.query<{ paused: boolean; reason: string }>(`select paused, reason from integration_pauses where store = $1 and marketplace = 'mercadolivre'`, [stack.vtex.account]))[0];
+    await waitFor(async () => (await pause())?.paused, { describe: async () => JSON.stringify(await pause()) });
+    expect((await pause()).reason).toMatch(/invalid_grant.*put the new refreshToken in the integration settings/);
+    expect(stack.ml.counters.tokenRefreshes).toBe(refreshes); // every refresh the plugin tried was refused
+    expect(stack.ml.getItemBySellerSku(String(sku.id))!.price).toBe(price);
+  });
 });

@@ -31,9 +31,6 @@ function oauthErrorCode(error: unknown): string | undefined {
 }
 
 export class TokenSource {
-  /** The pair last read from or written to ctx.state (undefined until the first read). */
-  #stored: StoredTokens | undefined;
-  #loaded = false;
   /** A rotated pair whose write to ctx.state failed: saved again before anything else (its old refresh token is dead). */
   #unsaved: StoredTokens | undefined;
   /** Single flight: concurrent callers share one refresh (two would spend the same single-use token). */
@@ -87,37 +84,58 @@ export class TokenSource {
     if (this.#unsaved) return this.#save(this.#unsaved);
     const clientId = this.#clientId();
     const clientSecret = await this.ctx.secrets.get('clientSecret');
-    // Re-read: another process on the same database may have rotated the token since we last looked.
-    const before = await this.#load(true);
+    const before = await this.#load();
     const refreshToken = before?.refreshToken ?? (await this.ctx.secrets.get('refreshToken'));
     if (!clientId || !clientSecret || !refreshToken) {
       throw MarketplaceErrors.auth(this.ctx.marketplace, 'the access token was refused and no refresh is possible: set clientId, clientSecret and refreshToken in the integration settings');
     }
     let answer: TokenAnswer;
     try {
-      const form = new URLSearchParams({ grant_type: 'refresh_token', client_id: clientId, client_secret: clientSecret, refresh_token: refreshToken });
-      ({ body: answer } = await this.ctx.http.request<TokenAnswer>({
-        method: 'POST',
-        url: 'oauth/token',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: form.toString(),
-      }));
+      answer = await this.#grant(clientId, clientSecret, refreshToken);
     } catch (error) {
       const code = oauthErrorCode(error);
       if (code === 'invalid_grant') {
         // Someone else (another process) may have rotated it meanwhile: then theirs is the live pair.
-        const latest = await this.#load(true);
+        const latest = await this.#load();
         if (latest && latest.refreshToken !== refreshToken) return latest.accessToken;
-        throw MarketplaceErrors.auth(
-          this.ctx.marketplace,
-          'the refresh token was refused (invalid_grant: expired, revoked or already used). Authorise the app again and put the new refreshToken in the integration settings',
-        );
+        // The seller may have authorised the app again and put a new refresh token in the settings.
+        const configured = await this.ctx.secrets.get('refreshToken');
+        if (configured && configured !== refreshToken) {
+          try {
+            answer = await this.#grant(clientId, clientSecret, configured);
+          } catch (retryError) {
+            throw this.#authError(oauthErrorCode(retryError)) ?? retryError;
+          }
+          return this.#persist(answer);
+        }
       }
-      if (code === 'invalid_client') {
-        throw MarketplaceErrors.auth(this.ctx.marketplace, 'clientId or clientSecret was refused (invalid_client): check them in the integration settings');
-      }
-      throw error;
+      throw this.#authError(code) ?? error;
     }
+    return this.#persist(answer);
+  }
+
+  #grant(clientId: string, clientSecret: string, refreshToken: string): Promise<TokenAnswer> {
+    const form = new URLSearchParams({ grant_type: 'refresh_token', client_id: clientId, client_secret: clientSecret, refresh_token: refreshToken });
+    return this.ctx.http
+      .request<TokenAnswer>({ method: 'POST', url: 'oauth/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() })
+      .then((r) => r.body);
+  }
+
+  /** Mercado Livre's OAuth refusals as the auth error the core pauses the integration on, with the fix. */
+  #authError(code: string | undefined): ConnectorError | undefined {
+    if (code === 'invalid_grant') {
+      return MarketplaceErrors.auth(
+        this.ctx.marketplace,
+        'the refresh token was refused (invalid_grant: expired, revoked or already used). Authorise the app again and put the new refreshToken in the integration settings',
+      );
+    }
+    if (code === 'invalid_client') {
+      return MarketplaceErrors.auth(this.ctx.marketplace, 'clientId or clientSecret was refused (invalid_client): check them in the integration settings');
+    }
+    return undefined;
+  }
+
+  async #persist(answer: TokenAnswer): Promise<string> {
     if (typeof answer?.access_token !== 'string' || typeof answer.refresh_token !== 'string') {
       throw MarketplaceErrors.unavailable(this.ctx.marketplace, 'the token refresh answered without access_token or refresh_token');
     }
@@ -129,18 +147,16 @@ export class TokenSource {
     this.#unsaved = tokens;
     await this.ctx.state.set(OAUTH_STATE_KEY, tokens);
     this.#unsaved = undefined;
-    this.#stored = tokens;
-    this.#loaded = true;
     this.ctx.log.info('Mercado Livre tokens refreshed and stored', { expiresAt: new Date(tokens.expiresAt).toISOString() });
     return tokens.accessToken;
   }
 
-  async #load(fresh = false): Promise<StoredTokens | undefined> {
-    if (!this.#loaded || fresh) {
-      this.#stored = await this.ctx.state.get<StoredTokens>(OAUTH_STATE_KEY);
-      this.#loaded = true;
-    }
-    return this.#stored;
+  /**
+   * Read on every call, not cached: another process on the same database (or a restarted host) may
+   * have rotated the pair, and one indexed row read is small next to the marketplace call it precedes.
+   */
+  #load(): Promise<StoredTokens | undefined> {
+    return this.ctx.state.get<StoredTokens>(OAUTH_STATE_KEY);
   }
 
   #clientId(): string | undefined {

@@ -8,6 +8,9 @@ import {
   type RemoteState,
   type RemoteStateQuery,
 } from '@connector/core/plugin';
+import { TokenSource } from './oauth.js';
+
+export { OAUTH_STATE_KEY, REFRESH_MARGIN_MS, type StoredTokens, TokenSource } from './oauth.js';
 
 /** Mercado Livre's title limit on MLB (categories' settings.max_title_length is 60 typically). */
 export const MAX_TITLE = 60;
@@ -47,13 +50,19 @@ function titleFrozen(error: unknown): boolean {
 }
 
 export function activate(ctx: PluginContext) {
-  // The token is a secret: asked for per request (never copied into settings), so a refreshed one is used at once.
-  const headers = async () => ({ authorization: `Bearer ${(await ctx.secrets.get('accessToken')) ?? ''}` });
+  // Asked for per request (never copied into settings), so a refreshed token is used at once.
+  const tokens = new TokenSource(ctx);
+  const headers = async () => ({ authorization: `Bearer ${await tokens.accessToken()}` });
   const put = async (marketplaceId: string, body: Record<string, unknown>) =>
     ctx.http.request<MlItem>({ method: 'PUT', url: `items/${encodeURIComponent(marketplaceId)}`, headers: await headers(), body });
   let userId: number | undefined;
 
   return {
+    /** The core calls this once when Mercado Livre answers 401/403, then retries the call. */
+    async refreshAuth() {
+      await tokens.refresh();
+    },
+
     async publish(item: PublishedItem) {
       const { body } = await ctx.http.request<MlItem>({ method: 'POST', url: 'items', headers: await headers(), body: toMlBody(item.payload) });
       return { marketplaceId: body.id, response: { id: body.id, status: body.status, permalink: body.permalink } };

@@ -74,3 +74,4 @@ export { RuntimeMetrics, METRIC_NAMES } from './observability/metrics.js';
 export { toMessage } from './oplog/operation-log.js';
 export { DEFAULT_ADMIN, MIN_ADMIN_TOKEN_LENGTH } from './config/load.js';
 export type { AdminConfig } from './config/types.js';
+export { toProblems } from './config/validation.js';

@@ -463,12 +463,15 @@ function chart(title, key, buckets, values) {
     return svg('rect', { class: `bar ${key}`, x: pad + i * bw + 1, y: H - pad - bh, width: Math.max(1, bw - 2), height: bh }, svg('title', {}, `${new Date(buckets[i]).toLocaleString()}: ${v}`));
   });
   const total = values.reduce((a, b) => a + b, 0);
-  const labels = [0, Math.floor(values.length / 2), values.length - 1].filter((i, j, a) => i >= 0 && a.indexOf(i) === j && buckets[i]).map((i) => svg('text', { x: pad + i * bw, y: H - 8 }, new Date(buckets[i]).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })));
+  const last = values.length - 1;
+  const labels = [0, Math.floor(values.length / 2), last]
+    .filter((i, j, a) => i >= 0 && a.indexOf(i) === j && buckets[i])
+    .map((i) => svg('text', { x: i === last ? W : pad + i * bw, y: H - 8, 'text-anchor': i === last ? 'end' : 'start' }, new Date(buckets[i]).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })));
   return h(
     'div',
     { class: 'chart', 'data-testid': `chart-${key}` },
-    h('strong', {}, title), h('span', { class: 'muted' }, ` — ${total} in range, peak ${max === 1 && total === 0 ? 0 : max}`),
-    svg('svg', { viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: 'none', role: 'img', 'aria-label': title }, svg('text', { x: 0, y: 12 }, String(max)), svg('line', { x1: pad, y1: H - pad, x2: W, y2: H - pad, stroke: '#cfd4dc' }), bars, labels),
+    h('strong', {}, title), h('span', { class: 'muted' }, ` — ${total} in range, peak ${Math.max(0, ...values)}`),
+    svg('svg', { viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: 'none', role: 'img', 'aria-label': title }, svg('text', { x: 0, y: 12 }, String(Math.max(0, ...values))), svg('line', { x1: pad, y1: H - pad, x2: W, y2: H - pad, stroke: '#cfd4dc' }), bars, labels),
   );
 }
 

@@ -177,6 +177,14 @@ describe('admin API', () => {
     expect(body.snapshot.snapshot.skuId).toBe(String(sku.id));
     expect(body.logs.some((l: { RequestId: string; Code: string }) => l.RequestId === 'trace-admin-0001' && l.Code === 'S1')).toBe(true);
     expect((await call('GET', `${ADMIN_API_PREFIX}/stores/teststore/skus/999999`)).status).toBe(404);
+
+    // A failed attempt's log line carries the id too (the retry then delivers).
+    stack.ml.faults.failNext(1, 503);
+    stack.vtex.updateSku(sku.id, { price: sku.price + 300 });
+    expect(await stack.vtex.notify(stack.webhook, sku.id, { PriceModified: true }, { headers: { 'x-request-id': 'trace-admin-0002' } })).toBe(200);
+    await waitFor(async () => (await stateOf(stack, sku.id))?.requestId === 'trace-admin-0002' && (await stateOf(stack, sku.id))?.status === 'synced', { timeoutMs: 60_000 });
+    const line = logLines.map((l) => JSON.parse(l)).find((l) => l.requestId === 'trace-admin-0002');
+    expect(line).toMatchObject({ skuId: String(sku.id), code: 'CONNECTOR_ERR_MARKETPLACE_UNAVAILABLE', attempt: 1 });
   });
 
   it('shows a minimum-stock warning in the inventory, and a minimum changed through the API re-evaluates every SKU', async () => {

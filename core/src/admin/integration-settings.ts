@@ -92,6 +92,8 @@ export class IntegrationSettings {
   private applier: (change: AppliedChange) => Promise<void> = async () => undefined;
   private timer?: NodeJS.Timeout;
   private polling?: Promise<void>;
+  /** Saves and polls of this process run one at a time: a poll never applies a row older than a save it overlapped. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     @inject(TOKENS.Config) private readonly config: ConnectorConfig,
@@ -140,14 +142,24 @@ export class IntegrationSettings {
     await this.polling;
   }
 
-  /** Applies overrides whose revision changed (or that were deleted) since this process last looked. */
-  async refresh(): Promise<void> {
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Applies overrides whose revision grew (or that were deleted) since this process last looked. */
+  refresh(): Promise<void> {
+    return this.exclusive(() => this.poll());
+  }
+
+  private async poll(): Promise<void> {
     const rows = await this.rows();
     const seen = new Set<string>();
     for (const row of rows) {
       const k = key(row.store, row.marketplace);
       seen.add(k);
-      if (this.applied.get(k) !== Number(row.revision)) await this.applyRow(row, { act: true });
+      if (Number(row.revision) > (this.applied.get(k) ?? 0)) await this.applyRow(row, { act: true });
     }
     for (const k of [...this.applied.keys()]) {
       if (seen.has(k) || !this.applied.get(k)) continue;
@@ -157,7 +169,11 @@ export class IntegrationSettings {
   }
 
   /** Saves a change for one integration and applies it in this process (the others follow by polling). */
-  async update(store: string, marketplace: string, patch: IntegrationPatch, actor: string): Promise<IntegrationView> {
+  update(store: string, marketplace: string, patch: IntegrationPatch, actor: string): Promise<IntegrationView> {
+    return this.exclusive(() => this.save(store, marketplace, patch, actor));
+  }
+
+  private async save(store: string, marketplace: string, patch: IntegrationPatch, actor: string): Promise<IntegrationView> {
     const integration = this.integration(store, marketplace);
     const secretNames = this.secretNames(marketplace);
     const aad = (name: string) => `${store}/${marketplace}/${name}`;
@@ -188,9 +204,9 @@ export class IntegrationSettings {
       for (const [name, value] of Object.entries(newSecrets)) next.secrets[name] = this.box.seal(value, aad(name), [`settings/${name}`]);
       const [saved] = await tx.query<OverrideRow>(
         `insert into integration_overrides as o (store, marketplace, enabled, minimum_stock, settings, secrets, revision, updated_by, updated_at)
-         values ($1, $2, $3, $4, $5::jsonb, $6::jsonb, 1, $7, now())
+         values ($1, $2, $3, $4, $5::jsonb, $6::jsonb, nextval('integration_overrides_revision'), $7, now())
          on conflict (store, marketplace) do update set enabled = excluded.enabled, minimum_stock = excluded.minimum_stock,
-           settings = excluded.settings, secrets = excluded.secrets, revision = o.revision + 1,
+           settings = excluded.settings, secrets = excluded.secrets, revision = excluded.revision,
            updated_by = excluded.updated_by, updated_at = now()
          returning *`,
         [store, marketplace, next.enabled, next.minimum_stock, JSON.stringify(next.settings), JSON.stringify(next.secrets), actor],
@@ -205,7 +221,11 @@ export class IntegrationSettings {
   }
 
   /** Drops everything saved through the API for an integration: the config's values apply again. */
-  async reset(store: string, marketplace: string, actor: string): Promise<IntegrationView> {
+  reset(store: string, marketplace: string, actor: string): Promise<IntegrationView> {
+    return this.exclusive(() => this.drop(store, marketplace, actor));
+  }
+
+  private async drop(store: string, marketplace: string, actor: string): Promise<IntegrationView> {
     const integration = this.integration(store, marketplace);
     const before = integration.minimumStock;
     await this.db.query('delete from integration_overrides where store = $1 and marketplace = $2', [store, marketplace]);

@@ -7,6 +7,9 @@ export const migration: Migration = {
       -- What the admin API changed, per integration. The config file stays the seed: each column (or
       -- settings key) set here wins over the config's value until it is reset; null / absent keys
       -- fall back to the config. Read by every runtime process (polled by revision).
+      -- Revisions only ever grow (also across a reset and a new save), so a process never mistakes an
+      -- older row it read for a newer one.
+      create sequence integration_overrides_revision;
       create table integration_overrides (
         store         text not null,
         marketplace   text not null,
@@ -16,7 +19,7 @@ export const migration: Migration = {
         settings      jsonb not null default '{}',
         -- secret settings (the plugin marks them x-secret): key → AES-256-GCM envelope, never plaintext
         secrets       jsonb not null default '{}',
-        revision      bigint not null default 1,
+        revision      bigint not null default nextval('integration_overrides_revision'),
         -- the name of the admin token that made the last change (never the token)
         updated_by    text,
         updated_at    timestamptz not null default now(),

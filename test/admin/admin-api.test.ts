@@ -243,6 +243,22 @@ describe('admin API', () => {
     expect((await call('GET', `${ADMIN_API_PREFIX}/stores/teststore/integrations/mercadolivre`)).body.settings.listingTypeId).toBe('gold_pro');
   });
 
+  it('disables an integration (its work waits) and enables it again (what came meanwhile is delivered)', async () => {
+    const off = await call('PATCH', `${ADMIN_API_PREFIX}/stores/teststore/integrations/mercadolivre`, { body: { enabled: false } });
+    expect(off.body).toMatchObject({ enabled: false, sources: { enabled: 'api' } });
+    const [sku] = stack.vtex.seed(1, { categoryId: 7, salesChannel: 1 });
+    await notifyOk(stack, sku!.id, { HasStockKeepingUnitModified: true });
+    // VTEX is read (the store's other integrations would get it), this one is not fed.
+    await waitFor(async () => (await stack.runtime.db.query(`select 1 from sku_snapshots where store = 'teststore' and sku_id = $1`, [String(sku!.id)])).length === 1, { timeoutMs: 30_000 });
+    expect(await stateOf(stack, sku!.id)).toBeUndefined();
+    expect(stack.ml.getItemBySellerSku(String(sku!.id))).toBeUndefined();
+
+    const on = await call('PATCH', `${ADMIN_API_PREFIX}/stores/teststore/integrations/mercadolivre`, { body: { enabled: null } });
+    expect(on.body).toMatchObject({ enabled: true, sources: { enabled: 'config' } });
+    await waitFor(async () => (await stateOf(stack, sku!.id))?.status === 'synced', { timeoutMs: 60_000 });
+    expect(stack.ml.getItemBySellerSku(String(sku!.id))).toBeDefined();
+  });
+
   it('keeps saved settings across restarts and shares them with every process on the database; without the key it refuses secrets and pauses', async () => {
     const config = parseConfig(stack.rawConfig);
     const second = await ConnectorRuntime.create({ config, database: stack.runtime.db, workers: false, secretsKey: SECRETS_KEY, logger: createLogger({ level: 'debug' }, captured) });

@@ -177,7 +177,7 @@ export class IntegrationSettings {
     const integration = this.integration(store, marketplace);
     const secretNames = this.secretNames(marketplace);
     const aad = (name: string) => `${store}/${marketplace}/${name}`;
-    const { row, minimumChanged } = await this.db.transaction(async (tx) => {
+    const { row, minimumChanged, enabling } = await this.db.transaction(async (tx) => {
       const [current] = await tx.query<OverrideRow>('select * from integration_overrides where store = $1 and marketplace = $2 for update', [store, marketplace]);
       const next: OverrideRow = current ? { ...current, settings: { ...current.settings }, secrets: { ...current.secrets } } : emptyRow(store, marketplace);
       if (patch.enabled !== undefined) next.enabled = patch.enabled;
@@ -211,11 +211,13 @@ export class IntegrationSettings {
          returning *`,
         [store, marketplace, next.enabled, next.minimum_stock, JSON.stringify(next.settings), JSON.stringify(next.secrets), actor],
       );
-      return { row: saved, minimumChanged: effective.minimumStock !== integration.minimumStock };
+      return { row: saved, minimumChanged: effective.minimumStock !== integration.minimumStock, enabling: effective.enabled && !integration.enabled };
     });
     await this.applyRow(row, { act: true });
-    // A new minimum applies to every SKU at once: each is evaluated again from its stored snapshot.
-    if (minimumChanged) await this.resyncAll(store, marketplace, 'minimum-stock');
+    // Enabled again: every SKU of the store is evaluated for it from its stored snapshot (notifications
+    // that came while it was disabled were not routed to it). A new minimum applies to every SKU at once.
+    if (enabling) await this.resyncAll(store, marketplace, 'enabled', true);
+    else if (minimumChanged) await this.resyncAll(store, marketplace, 'minimum-stock');
     this.log.info({ store, marketplace, by: actor, fields: Object.keys(patch), settings: Object.keys(patch.settings ?? {}) }, 'integration settings saved');
     return this.view(store, marketplace);
   }
@@ -227,10 +229,11 @@ export class IntegrationSettings {
 
   private async drop(store: string, marketplace: string, actor: string): Promise<IntegrationView> {
     const integration = this.integration(store, marketplace);
-    const before = integration.minimumStock;
+    const before = { minimumStock: integration.minimumStock, enabled: integration.enabled };
     await this.db.query('delete from integration_overrides where store = $1 and marketplace = $2', [store, marketplace]);
     await this.applyRow(emptyRow(store, marketplace), { act: true });
-    if (integration.minimumStock !== before) await this.resyncAll(store, marketplace, 'minimum-stock');
+    if (integration.enabled && !before.enabled) await this.resyncAll(store, marketplace, 'enabled', true);
+    else if (integration.minimumStock !== before.minimumStock) await this.resyncAll(store, marketplace, 'minimum-stock');
     this.log.info({ store, marketplace, by: actor }, 'integration settings reset to the config file');
     return this.view(store, marketplace);
   }
@@ -366,11 +369,12 @@ export class IntegrationSettings {
     return integration;
   }
 
-  private async resyncAll(store: string, marketplace: string, reason: string) {
+  /** Every SKU of the integration (or, `everySnapshot`, of the store) through marketplace-sync from its stored snapshot. */
+  private async resyncAll(store: string, marketplace: string, reason: string, everySnapshot = false) {
     const rows = await this.db.query<{ sku_id: string }>(
       `select s.sku_id from sku_snapshots s where s.store = $1
-         and exists (select 1 from sku_state t where t.store = s.store and t.marketplace = $2 and t.sku_id = s.sku_id)`,
-      [store, marketplace],
+         and ($3 or exists (select 1 from sku_state t where t.store = s.store and t.marketplace = $2 and t.sku_id = s.sku_id))`,
+      [store, marketplace, everySnapshot],
     );
     if (rows.length) await enqueueMarketplaceSync(this.boss, store, marketplace, rows.map((r) => r.sku_id), reason);
   }

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -34,6 +34,7 @@ describe('admin UI in Chromium', () => {
   };
 
   beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) or set CHROMIUM_PATH`);
     mkdirSync(ARTIFACTS, { recursive: true });
     tdb = await openTestDatabase();
     sandbox = await startSandbox({
@@ -177,6 +178,24 @@ describe('admin UI in Chromium', () => {
     expect(sandbox.runtime.integrationSettings.view('sandbox', 'mercadolivre')).toMatchObject({ minimumStock: 0, sources: { minimumStock: 'api' }, updatedBy: 'sandbox' });
     // With no minimum, the SKU held at 0 gets its real stock again.
     await waitFor(() => sandbox.ml.getItemBySellerSku(String(sandbox.skus[0]!.id))?.available_quantity === 1, { timeoutMs: 60_000 });
+  });
+
+  it('serves the API docs page (swagger-ui, offline) with the generated document', async () => {
+    const docs = await context.newPage();
+    const errors: string[] = [];
+    const foreign: string[] = [];
+    docs.on('pageerror', (error) => errors.push(String(error)));
+    docs.on('request', (request) => {
+      if (!request.url().startsWith(sandbox.url) && !request.url().startsWith('data:')) foreign.push(request.url());
+    });
+    await docs.goto(`${sandbox.url}/admin/api/docs/`);
+    await docs.waitForSelector('.swagger-ui .info .title');
+    expect(await docs.locator('.swagger-ui .info .title').textContent()).toContain('Connector admin API');
+    expect(await docs.locator('.opblock').count()).toBeGreaterThanOrEqual(25);
+    await docs.screenshot({ path: join(ARTIFACTS, 'admin-api-docs.png') });
+    await docs.close();
+    expect(foreign).toEqual([]);
+    expect(errors).toEqual([]);
   });
 
   it('made no request outside the connector and raised no error in the page (CSP included)', () => {

@@ -1,7 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { DEFAULT_ADMIN, Errors, TOKENS, toProblems, type ConnectorRuntime } from '@connector/core';
 import { catalogRoutes } from './routes/catalog.js';
 import { deliveryRoutes } from './routes/delivery.js';
@@ -87,5 +87,3 @@ export const adminApi: FastifyPluginAsync<AdminRouteOptions> = async (app, { run
 export function actorOf(request: FastifyRequest): string {
   return request.adminActor ?? 'unknown';
 }
-
-export type AdminApp = FastifyInstance;

@@ -325,8 +325,19 @@ describe('admin API', () => {
     expect((await call('POST', `${ADMIN_API_PREFIX}/dead-letters/replay`, { body: {} })).body).toMatchObject({ replayed: 0 });
   });
 
-  it('exposes the Prometheus series on /metrics', async () => {
+  it('exposes the Prometheus series on /metrics, and counts 429s for the activity chart', async () => {
     expect(await stack.vtex.notify(`${stack.webhook}x`, 1, {})).toBe(401);
+    // Two 429s from the marketplace, waited out, then the update goes through.
+    const sku = stack.vtex.listSkus()[1]!;
+    stack.ml.faults.rateLimitNext(2, 1);
+    stack.vtex.updateSku(sku.id, { price: sku.price + 50 });
+    const after = await lastLogId(stack);
+    await notifyOk(stack, sku.id, { PriceModified: true });
+    await waitForLog(stack, sku.id, 'S1', after);
+    await stack.runtime.container.resolve<{ flush(): Promise<void> }>(Symbol.for('connector.ActivityRecorder') as never).flush();
+    const activity = (await call('GET', `${ADMIN_API_PREFIX}/stores/teststore/activity?hours=1&bucketMinutes=5&marketplace=mercadolivre`)).body;
+    expect(activity.rateLimited.reduce((a: number, b: number) => a + b, 0)).toBe(2);
+
     const res = await stack.app.inject({ method: 'GET', url: '/metrics' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toContain('text/plain');
@@ -341,6 +352,8 @@ describe('admin API', () => {
     expect(value(/^connector_delivery_latency_seconds_count\{[^}]*marketplace="mercadolivre"[^}]*outcome="2xx"[^}]*\} (\d+)/m)).toBeGreaterThanOrEqual(4);
     expect(text).toMatch(/^connector_rate_budget_granted_total\{[^}]*store="teststore"/m);
     expect(text).toMatch(/^connector_dead_letters\{[^}]*store="teststore",marketplace="mercadolivre"[^}]*\} 0$/m);
+    expect(value(/^connector_marketplace_rate_limited_total\{[^}]*store="teststore",marketplace="mercadolivre"[^}]*\} (\d+)/m)).toBe(2);
+    expect(value(/^connector_rate_budget_rate_limited_total\{[^}]*store="teststore",marketplace="mercadolivre"[^}]*\} (\d+)/m)).toBe(2);
   });
 
   it('never puts a configured secret in a response or a log line', async () => {

@@ -1,6 +1,7 @@
 import type { Database } from '../database/database.js';
 import type { Logger } from '../logging/logger.js';
 import type { HttpCallRecord } from '../plugins/http-meter.js';
+import { callOutcome } from './metrics.js';
 
 const FLUSH_MS = 5_000;
 
@@ -22,7 +23,7 @@ export class ActivityRecorder {
   ) {}
 
   observeCall(call: HttpCallRecord): void {
-    if (call.status !== 429) return;
+    if (callOutcome(call) !== '429') return;
     this.count(call.store, call.marketplace, 'rate-limited', Date.parse(call.at) || Date.now());
   }
 

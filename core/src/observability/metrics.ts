@@ -2,6 +2,7 @@ import type { PgBoss } from 'pg-boss';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Breakers } from '../delivery/breakers.js';
 import type { RateBudget } from '../delivery/rate-budget.js';
+import { Errors } from '../errors/errors.js';
 import type { HttpCallRecord } from '../plugins/http-meter.js';
 
 /** Every series the runtime exports (docs/admin.md lists them with their labels). */
@@ -19,6 +20,12 @@ export const METRIC_NAMES = [
   'connector_rate_budget_slowdown_factor',
   'connector_dead_letters',
 ] as const;
+
+/** 2xx, 4xx, 429, 5xx or error (no answer); ctx.http reports a 429 as the rate-limited error without a status. */
+export function callOutcome(call: HttpCallRecord): string {
+  if (call.status === 429 || call.errorCode === Errors.marketplaceRateLimited.code) return '429';
+  return call.status ? `${Math.floor(call.status / 100)}xx` : 'error';
+}
 
 const BREAKER_STATES = ['closed', 'half-open', 'open'] as const;
 const JOB_STATES = ['queued', 'deferred', 'active', 'failed'] as const;
@@ -89,10 +96,10 @@ export class RuntimeMetrics {
 
   /** The HttpMeter's record: one observation and two counter increments, in memory. */
   observeCall(call: HttpCallRecord): void {
-    const outcome = call.status === 429 ? '429' : call.status ? `${Math.floor(call.status / 100)}xx` : 'error';
+    const outcome = callOutcome(call);
     this.deliveryLatency.observe({ marketplace: call.marketplace, operation: call.operation, outcome }, call.durationMs / 1000);
     this.marketplaceRequests.inc({ store: call.store, marketplace: call.marketplace, operation: call.operation, outcome });
-    if (call.status === 429) this.rateLimited.inc({ store: call.store, marketplace: call.marketplace });
+    if (outcome === '429') this.rateLimited.inc({ store: call.store, marketplace: call.marketplace });
   }
 
   /** The exposition text, database-backed gauges refreshed first. */

@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { startSandbox } from '../sandbox.js';
+import { SANDBOX_UNMAPPED_CATEGORY, startSandbox } from '../sandbox.js';
 import { untilSignal } from './shared.js';
 
 interface Args {
@@ -52,6 +52,7 @@ export const sandboxCommand: CommandModule<object, Args> = {
     out(`  fake VTEX                   ${vtex.url}/api/catalog_system/pvt/sku/stockkeepingunitbyid/${skus[0]?.id}  (needs the app key headers)`);
     out(`  fake Mercado Livre          ${ml.url}/items/<id>  (Bearer token)`);
     out(`  embedded database          ${args['data-dir']}`);
+    if (sandbox.unmapped.length) out(`${sandbox.unmapped.length} SKUs are in VTEX category ${SANDBOX_UNMAPPED_CATEGORY}, left unmapped: map it on the admin UI's Errors page and they go out.`);
     out(`Sending one notification per SKU (${skus.length}), then a price or stock change every 200 ms. Ctrl-C stops.`);
     out('');
 

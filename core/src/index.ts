@@ -65,3 +65,13 @@ export { DEFAULT_HOST_LIMITS, type HostLimits, type SupervisorStatus } from './p
 export { plainDataProblem } from './plugins/rpc/boundary.js';
 export { BLOCKED_BUILTINS } from './plugins/isolation/guard.js';
 export type * from './plugins/manifest.js';
+// Admin API and observability.
+export { SecretBox, type SecretEnvelope } from './admin/secret-box.js';
+export { AdminTokens } from './admin/admin-tokens.js';
+export type { IntegrationSettings, IntegrationPatch, IntegrationView, AppliedChange, Source as SettingSource } from './admin/integration-settings.js';
+export type { AdminQueries, InventoryRow, UnmappedCategory, SkuHistory, ActivitySeries } from './admin/admin-queries.js';
+export { RuntimeMetrics, METRIC_NAMES } from './observability/metrics.js';
+export { toMessage } from './oplog/operation-log.js';
+export { DEFAULT_ADMIN, MIN_ADMIN_TOKEN_LENGTH } from './config/load.js';
+export type { AdminConfig } from './config/types.js';
+export { toProblems } from './config/validation.js';

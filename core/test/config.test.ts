@@ -93,7 +93,7 @@ describe('configuration', () => {
 describe('connector.example.json', () => {
   it('is a valid config once its environment variables are set', () => {
     const file = join(import.meta.dirname, '../../connector.example.json');
-    const env = { MYSTORE_WEBHOOK_TOKEN: 'w', MYSTORE_VTEX_APP_KEY: 'k', MYSTORE_VTEX_APP_TOKEN: 't', MYSTORE_ML_ACCESS_TOKEN: 'a' };
+    const env = { MYSTORE_WEBHOOK_TOKEN: 'w', MYSTORE_VTEX_APP_KEY: 'k', MYSTORE_VTEX_APP_TOKEN: 't', MYSTORE_ML_ACCESS_TOKEN: 'a', CONNECTOR_ADMIN_TOKEN: 'an-admin-token-of-32-characters!' };
     const config = loadConfigFile(file, env);
     expect(config.stores[0].integrations[0].settings).toEqual({ accessToken: 'a' });
   });

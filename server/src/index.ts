@@ -1,1 +1,3 @@
-export { buildServer, type ServerOptions } from './app.js';
+export { buildServer, type ServerOptions, type RouteInfo } from './app.js';
+export { ADMIN_API_PREFIX, PUBLIC_ADMIN_PATHS } from './admin/plugin.js';
+export { UI_DIR } from './admin/ui.js';

@@ -25,6 +25,10 @@ export interface StackOptions {
   delivery?: Record<string, unknown>;
   /** The config's `reconciliation` section; tests turn the schedules off unless they say otherwise. */
   reconciliation?: Record<string, unknown>;
+  /** The runtime's logger (default: silent, or CONNECTOR_TEST_LOG's level). */
+  logger?: import('@connector/core').Logger;
+  /** The admin secrets key (default: CONNECTOR_SECRETS_KEY from the environment). */
+  secretsKey?: string;
 }
 
 export interface Stack {
@@ -75,8 +79,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const runtime = await ConnectorRuntime.create({
     config: parseConfig(rawConfig),
     database: tdb.db,
-    logger: createLogger({ level: process.env.CONNECTOR_TEST_LOG ?? 'silent' }),
+    logger: options.logger ?? createLogger({ level: process.env.CONNECTOR_TEST_LOG ?? 'silent' }),
     workers: options.workers ?? true,
+    ...(options.secretsKey !== undefined && { secretsKey: options.secretsKey }),
   });
   await runtime.start();
   const app = buildServer(runtime);

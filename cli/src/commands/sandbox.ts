@@ -1,19 +1,16 @@
-import { rmSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
-import { ConnectorRuntime, createLogger, parseConfig } from '@connector/core';
-import { FakeMercadoLivre, FakeVtex } from '@connector/fakes';
-import { buildServer } from '@connector/server';
+import { SANDBOX_UNMAPPED_CATEGORY, startSandbox } from '../sandbox.js';
 import { untilSignal } from './shared.js';
 
 interface Args {
   port: number;
   skus: number;
+  'unmapped-skus': number;
+  'minimum-stock': number;
   'data-dir': string;
   duration?: number;
   'ml-rate': number;
 }
-
-const CATEGORY = 1;
 
 /**
  * A newcomer's first run: fake VTEX and fake Mercado Livre on this machine, a demo store with a few
@@ -27,55 +24,35 @@ export const sandboxCommand: CommandModule<object, Args> = {
     y
       .option('port', { type: 'number', default: 8080, describe: 'Port for the connector (0 picks a free one)' })
       .option('skus', { type: 'number', default: 300, describe: 'SKUs in the demo catalog' })
+      .option('unmapped-skus', { type: 'number', default: 5, describe: 'SKUs in a category left unmapped (map it in the admin UI)' })
+      .option('minimum-stock', { type: 'number', default: 3, describe: "The integration's minimum stock (warnings on the inventory page)" })
       .option('data-dir', { type: 'string', default: './.connector/sandbox', describe: 'Embedded database folder (wiped at start)' })
       .option('duration', { type: 'number', describe: 'Stop after this many seconds (default: run until Ctrl-C)' })
       .option('ml-rate', { type: 'number', default: 30, describe: 'Requests/s the fake Mercado Livre accepts before answering 429' }) as never,
   handler: async (args) => {
-    const vtex = await FakeVtex.start({ account: 'sandbox' });
-    const ml = await FakeMercadoLivre.start({ rateLimit: { perSecond: args['ml-rate'], burst: args['ml-rate'] } });
-    const skus = vtex.seed(args.skus, { categoryId: CATEGORY, salesChannel: 1 });
-
-    rmSync(args['data-dir'], { recursive: true, force: true });
-    const webhookToken = 'sandbox-webhook-token';
-    const config = parseConfig({
-      stores: [
-        {
-          account: 'sandbox',
-          webhookToken,
-          vtex: { baseUrl: vtex.url, appKey: vtex.appKey, appToken: vtex.appToken, affiliateId: 'SBX', salesChannel: 1 },
-          integrations: [
-            {
-              marketplace: 'mercadolivre',
-              categoryMappings: { [String(CATEGORY)]: 'MLB1055' },
-              settings: { accessToken: ml.issueAccessToken(), apiBaseUrl: ml.url },
-              // The fake allows --ml-rate requests/s: this integration's plan says so (overrides the plugin's 5/s).
-              limits: { rate: { default: { perSecond: args['ml-rate'], burst: args['ml-rate'] } } },
-            },
-          ],
-        },
-      ],
-    }, { source: 'sandbox' });
-    // The embedded database even when DATABASE_URL is set: the sandbox never touches a real one.
-    // Warnings only by default: the running count below is the sandbox's output.
-    const logger = createLogger({ level: process.env.CONNECTOR_LOG_LEVEL ?? 'warn' });
-    const runtime = await ConnectorRuntime.create({ config, database: { dataDir: args['data-dir'] }, logger });
-    await runtime.start();
-    const app = buildServer(runtime);
-    // A busy default port should not stop a newcomer's first run: take any free one instead.
-    const address = await app.listen({ port: args.port, host: '127.0.0.1' }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EADDRINUSE') throw error;
-      return app.listen({ port: 0, host: '127.0.0.1' });
+    const sandbox = await startSandbox({
+      port: args.port === 8080 ? undefined : args.port,
+      skus: args.skus,
+      unmappedSkus: args['unmapped-skus'],
+      minimumStock: args['minimum-stock'],
+      mlRate: args['ml-rate'],
+      dataDir: args['data-dir'],
     });
-    const webhook = `${address}/api/notification?token=${webhookToken}`;
+    const { url: address, vtex, ml, runtime, webhook } = sandbox;
+    const skus = [...sandbox.skus, ...sandbox.unmapped];
 
     const out = (line: string) => process.stdout.write(`${line}\n`);
     out('');
     out('Connector sandbox is running. Nothing here talks to the internet.');
+    out(`  admin UI                    ${address}/admin   token: ${sandbox.adminToken}`);
+    out(`  admin API docs              ${address}/admin/api/docs`);
     out(`  webhook (VTEX posts here)   ${address}/api/notification?token=…`);
     out(`  health / readiness          ${address}/health  ${address}/ready`);
-    out(`  fake VTEX                   ${vtex.url}/api/catalog_system/pvt/sku/stockkeepingunitbyid/${skus[0].id}  (needs the app key headers)`);
+    out(`  metrics (Prometheus)        ${address}/metrics`);
+    out(`  fake VTEX                   ${vtex.url}/api/catalog_system/pvt/sku/stockkeepingunitbyid/${skus[0]?.id}  (needs the app key headers)`);
     out(`  fake Mercado Livre          ${ml.url}/items/<id>  (Bearer token)`);
     out(`  embedded database          ${args['data-dir']}`);
+    if (sandbox.unmapped.length) out(`${sandbox.unmapped.length} SKUs are in VTEX category ${SANDBOX_UNMAPPED_CATEGORY}, left unmapped: map it on the admin UI's Errors page and they go out.`);
     out(`Sending one notification per SKU (${skus.length}), then a price or stock change every 200 ms. Ctrl-C stops.`);
     out('');
 
@@ -86,8 +63,8 @@ export const sandboxCommand: CommandModule<object, Args> = {
         if (stop.signal.aborted) return;
         await vtex.notify(webhook, sku.id, { HasStockKeepingUnitModified: true });
       }
-      for (let i = 0; !stop.signal.aborted; i++) {
-        const sku = skus[(i * 7919) % skus.length];
+      for (let i = 0; !stop.signal.aborted && sandbox.skus.length; i++) {
+        const sku = sandbox.skus[(i * 7919) % sandbox.skus.length];
         const changed = i % 2 ? vtex.updateSku(sku.id, { stock: (sku.stock + 3) % 50 }) : vtex.updateSku(sku.id, { price: sku.price + 100 });
         await vtex.notify(webhook, changed.id, i % 2 ? { StockModified: true } : { PriceModified: true });
         await new Promise((r) => setTimeout(r, 200));
@@ -109,10 +86,7 @@ export const sandboxCommand: CommandModule<object, Args> = {
     stop.abort();
     clearInterval(report);
     await feed;
-    await app.close();
-    await runtime.stop();
-    await ml.close();
-    await vtex.close();
+    await sandbox.stop();
     out('Sandbox stopped.');
   },
 };

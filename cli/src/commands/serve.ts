@@ -27,7 +27,8 @@ export const serveCommand: CommandModule<object, Args> = {
     await runtime.start();
     const app = buildServer(runtime);
     const address = await app.listen({ port: args.port ?? config.server.port ?? 8080, host: args.host ?? config.server.host ?? '0.0.0.0' });
-    runtime.log.info({ address }, `connector listening; webhook at ${address}/api/notification?token=…`);
+    runtime.log.info({ address }, `connector listening; webhook at ${address}/api/notification?token=…, admin UI at ${address}/admin`);
+    if (!config.admin.tokens.length) runtime.log.warn('no admin.tokens in the config: the admin API and UI refuse every request (docs/admin.md)');
     const signal = await untilSignal();
     runtime.log.info({ signal }, 'shutting down');
     await app.close();

@@ -9,6 +9,9 @@ import { createAjv, validateWith } from './validation.js';
 /** Defaults of the optional sections (also written in the schema, for editors). */
 export const DEFAULT_PIPELINE: ConnectorConfig['pipeline'] = { coalesce: { quietMs: 1000, maxDelayMs: 15_000 } };
 export const DEFAULT_LOGS: ConnectorConfig['logs'] = { retentionDays: 30 };
+export const DEFAULT_ADMIN: ConnectorConfig['admin'] = { tokens: [], secretsKeyEnv: 'CONNECTOR_SECRETS_KEY', failedAuthPerMinute: 10, metricsToken: false, settingsPollSeconds: 5 };
+/** Shorter admin tokens are refused: they could be guessed within the failed-auth rate limit's patience. */
+export const MIN_ADMIN_TOKEN_LENGTH = 16;
 
 export const CONFIG_SCHEMA_PATH = resolve(dirname(fileURLToPath(import.meta.url)), '../../schema/config.schema.json');
 /** The limits sub-schema, shared by the config (`integrations[].limits`) and the plugin manifest. */
@@ -48,7 +51,8 @@ export function parseConfig(
   if (!result.ok) throw Errors.configInvalid(source, result.problems);
 
   const problems: FieldProblem[] = [];
-  const resolved = resolveSecrets(result.value, '', env, problems) as Omit<ConnectorConfig, 'source' | 'pipeline' | 'logs' | 'delivery' | 'reconciliation'> & {
+  const resolved = resolveSecrets(result.value, '', env, problems) as Omit<ConnectorConfig, 'source' | 'pipeline' | 'logs' | 'delivery' | 'reconciliation' | 'admin'> & {
+    admin?: Partial<ConnectorConfig['admin']>;
     plugins?: { paths?: string[] };
     server?: ConnectorConfig['server'];
     pipeline?: { coalesce?: Partial<ConnectorConfig['pipeline']['coalesce']> };
@@ -71,6 +75,15 @@ export function parseConfig(
       markets.add(integration.marketplace);
     });
   });
+  const names = new Set<string>();
+  (resolved.admin?.tokens ?? []).forEach((t, i) => {
+    if (names.has(t.name)) problems.push({ path: `/admin/tokens/${i}/name`, message: `"${t.name}" is used by another token; each token has its own name` });
+    names.add(t.name);
+    // A missing env variable was reported already (and resolved to '').
+    if (t.token && t.token.length < MIN_ADMIN_TOKEN_LENGTH) {
+      problems.push({ path: `/admin/tokens/${i}/token`, message: `is ${t.token.length} characters; admin tokens need at least ${MIN_ADMIN_TOKEN_LENGTH}`, fix: 'generate one with `openssl rand -hex 24`' });
+    }
+  });
   if (problems.length) throw Errors.configInvalid(source, problems);
 
   const baseDir = options.baseDir ?? process.cwd();
@@ -82,6 +95,7 @@ export function parseConfig(
     logs: { ...DEFAULT_LOGS, ...resolved.logs },
     delivery: resolveDeliveryConfig(resolved.delivery),
     reconciliation: resolveReconciliationConfig(resolved.reconciliation),
+    admin: { ...DEFAULT_ADMIN, ...resolved.admin, tokens: resolved.admin?.tokens ?? [] },
     source,
   };
 }

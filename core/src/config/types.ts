@@ -37,6 +37,16 @@ export interface PipelineConfig {
   coalesce: { quietMs: number; maxDelayMs: number };
 }
 
+/** The admin API, UI and metrics (docs/admin.md); tokens resolved. */
+export interface AdminConfig {
+  tokens: Array<{ name: string; token: string }>;
+  /** The environment variable holding the AES-256-GCM key for secret settings stored through the API. */
+  secretsKeyEnv: string;
+  failedAuthPerMinute: number;
+  metricsToken: boolean;
+  settingsPollSeconds: number;
+}
+
 /** The configuration after validation, defaults and secret resolution. */
 export interface ConnectorConfig {
   stores: StoreConfig[];
@@ -48,6 +58,8 @@ export interface ConnectorConfig {
   delivery: DeliveryConfig;
   /** Reconciliation and periodic refresh schedules, defaults applied. */
   reconciliation: ReconciliationConfig;
+  /** Admin API tokens and the secrets key's source, defaults applied. */
+  admin: AdminConfig;
   /** Where the config came from, for messages; `(inline)` when built in code. */
   source: string;
 }

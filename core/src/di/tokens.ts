@@ -54,4 +54,11 @@ export const TOKENS = {
   Lots: token<import('../delivery/lots/lot-repository.js').LotRepository>('Lots'),
   InitialLoad: token<import('../initial-load/initial-load.js').InitialLoad>('InitialLoad'),
   Reconciler: token<import('../reconciliation/reconciler.js').Reconciler>('Reconciler'),
+  // Admin API and observability
+  SecretBox: token<import('../admin/secret-box.js').SecretBox>('SecretBox'),
+  AdminTokens: token<import('../admin/admin-tokens.js').AdminTokens>('AdminTokens'),
+  IntegrationSettings: token<import('../admin/integration-settings.js').IntegrationSettings>('IntegrationSettings'),
+  AdminQueries: token<import('../admin/admin-queries.js').AdminQueries>('AdminQueries'),
+  Metrics: token<import('../observability/metrics.js').RuntimeMetrics>('Metrics'),
+  ActivityRecorder: token<import('../observability/activity-recorder.js').ActivityRecorder>('ActivityRecorder'),
 } as const;

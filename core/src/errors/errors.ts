@@ -158,6 +158,34 @@ export const Errors = {
     `The embedded database ${dataDir} is open in process ${pid} (a running connector). The embedded database allows one process: stop that one, or run both on Postgres (DATABASE_URL).`,
     { pid },
   ]),
+  adminUnauthorized: define('CONNECTOR_ERR_ADMIN_UNAUTHORIZED', 401, (why: string) => [
+    `Admin API: ${why}. Send "Authorization: Bearer <token>" with one of the config's admin.tokens.`,
+  ]),
+  adminRateLimited: define('CONNECTOR_ERR_ADMIN_RATE_LIMITED', 429, (retryAfterSeconds: number) => [
+    `Too many admin requests with a missing or bad token from this address; try again in ${retryAfterSeconds} s.`,
+    { retryAfterSeconds },
+  ]),
+  adminRequestInvalid: define('CONNECTOR_ERR_ADMIN_REQUEST_INVALID', 400, (problems: FieldProblem[]) => [
+    `Invalid request: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`,
+    problems,
+  ]),
+  adminNotFound: define('CONNECTOR_ERR_ADMIN_NOT_FOUND', 404, (what: string) => [`${what} was not found.`]),
+  adminSettingsInvalid: define('CONNECTOR_ERR_ADMIN_SETTINGS_INVALID', 400, (where: string, problems: FieldProblem[]) => [
+    `The settings for ${where} were not saved:\n${list(problems)}`,
+    problems,
+  ]),
+  secretsKeyMissing: define('CONNECTOR_ERR_SECRETS_KEY_MISSING', 409, (env: string, fields: string[]) => [
+    `Cannot store the secret setting${fields.length === 1 ? '' : 's'} ${fields.join(', ')}: no encryption key. Set ${env} (32 random bytes, base64 or hex: \`openssl rand -base64 32\`) on every connector process and restart; secrets are never stored in plaintext.`,
+    { env, fields },
+  ]),
+  secretsKeyInvalid: define('CONNECTOR_ERR_SECRETS_KEY_INVALID', 500, (env: string, reason: string) => [
+    `${env} is not a usable encryption key: ${reason}. Use 32 random bytes, base64 (44 characters) or hex (64 characters): \`openssl rand -base64 32\`.`,
+    { env },
+  ]),
+  secretUndecryptable: define('CONNECTOR_ERR_SECRET_UNDECRYPTABLE', 503, (integration: string, reason: string) => [
+    `The stored secret settings of ${integration} cannot be decrypted (${reason}), so the integration is paused. Start every process with the key they were stored with, or store them again (PATCH the integration's settings) or drop the saved settings (DELETE …/overrides).`,
+    { integration },
+  ]),
 } as const;
 
 export type ErrorCode = (typeof Errors)[keyof typeof Errors]['code'];

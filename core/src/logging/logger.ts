@@ -1,4 +1,4 @@
-import { pino, type Logger as PinoLogger, type LoggerOptions } from 'pino';
+import { pino, type DestinationStream, type Logger as PinoLogger, type LoggerOptions } from 'pino';
 
 export type Logger = PinoLogger;
 
@@ -13,11 +13,13 @@ export const REDACT_PATHS = [
   'req.query.token', 'settings', '*.settings',
 ];
 
-export function createLogger(options: LoggerOptions = {}): Logger {
-  return pino({
+/** `destination`: where lines go (default stdout); tests capture them to check no secret is logged. */
+export function createLogger(options: LoggerOptions = {}, destination?: DestinationStream): Logger {
+  const opts = {
     level: process.env.CONNECTOR_LOG_LEVEL ?? 'info',
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     base: { service: 'connector' },
     ...options,
-  });
+  };
+  return destination ? pino(opts, destination) : pino(opts);
 }

@@ -139,21 +139,7 @@ export class OperationLog {
     const hasMore = rows.length > pageSize;
     return {
       hasMore,
-      messages: rows.slice(0, pageSize).map((r) => ({
-        id: String(r.id),
-        Operation: r.operation as string,
-        Direction: r.direction as string,
-        ContentSource: text(r.content_source),
-        ContentTransalted: text(r.content_translated),
-        ContentDestination: text(r.content_destination),
-        BusinessMessage: r.business_message as string,
-        Status: r.status as LogStatus,
-        Code: (r.code as OutcomeCode) ?? null,
-        IdSku: (r.sku_id as string) ?? null,
-        Marketplace: (r.marketplace as string) ?? null,
-        RequestId: (r.request_id as string) ?? null,
-        DateAt: new Date(r.created_at as string).toISOString(),
-      })),
+      messages: rows.slice(0, pageSize).map(toMessage),
     };
   }
 
@@ -173,4 +159,23 @@ export class OperationLog {
       if (rows[0].n < chunk) return total;
     }
   }
+}
+
+/** A stored log row (all columns) in VTEX's message format; also used by the admin API's SKU history. */
+export function toMessage(r: Record<string, unknown>): OperationLogMessage {
+  return {
+    id: String(r.id),
+    Operation: r.operation as string,
+    Direction: r.direction as string,
+    ContentSource: text(r.content_source),
+    ContentTransalted: text(r.content_translated),
+    ContentDestination: text(r.content_destination),
+    BusinessMessage: r.business_message as string,
+    Status: r.status as LogStatus,
+    Code: (r.code as OutcomeCode) ?? null,
+    IdSku: (r.sku_id as string) ?? null,
+    Marketplace: (r.marketplace as string) ?? null,
+    RequestId: (r.request_id as string) ?? null,
+    DateAt: new Date(r.created_at as string).toISOString(),
+  };
 }

@@ -171,7 +171,7 @@ export class DeliveryStage {
       }
       const last = Boolean(options.lastAttempt) && !options.probe;
       await this.state.apply([{ ...base, status: last ? 'dead' : 'pending', lastRequest: lastRequest(), lastResponse }]);
-      this.log.warn({ store: store.account, marketplace, skuId, code: e.code, attempt: options.attempt, probe: options.probe ?? false }, e.message);
+      this.log.warn({ store: store.account, marketplace, skuId, requestId, code: e.code, attempt: options.attempt, probe: options.probe ?? false }, e.message);
       return { kind: 'failed', output: lastResponse };
     }
   }

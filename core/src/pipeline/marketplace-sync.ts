@@ -115,7 +115,7 @@ export class MarketplaceSyncStage {
       const state = states.get(skuId);
       if (!snapshot) {
         // A sync job without a snapshot: the refresh that would have written it failed; nothing to decide from.
-        this.log.warn({ store: store.account, marketplace, skuId }, 'marketplace-sync without a snapshot; skipped');
+        this.log.warn({ store: store.account, marketplace, skuId, requestId }, 'marketplace-sync without a snapshot; skipped');
         continue;
       }
       const verdict = checkSnapshot(snapshot, skuId, spec.displayName);

@@ -45,6 +45,13 @@ import { StateRepository } from '../state/state-repository.js';
 import { StoreRegistry } from '../stores/store-registry.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { VtexClients } from '../vtex/vtex-clients.js';
+import { AdminQueries } from '../admin/admin-queries.js';
+import { AdminTokens } from '../admin/admin-tokens.js';
+import { IntegrationSettings, type AppliedChange } from '../admin/integration-settings.js';
+import { SecretBox } from '../admin/secret-box.js';
+import { DEFAULT_ADMIN } from '../config/load.js';
+import { ActivityRecorder } from '../observability/activity-recorder.js';
+import { RuntimeMetrics } from '../observability/metrics.js';
 
 export interface RuntimeOptions {
   config: ConnectorConfig;
@@ -58,6 +65,8 @@ export interface RuntimeOptions {
   pluginHost?: PluginHostOptions;
   /** Meters and records plugins' ctx.http calls (the delivery engine's rate budget); default no-op. */
   httpMeter?: HttpMeter;
+  /** The AES-256-GCM key for secret settings saved through the admin API (base64 or hex, 32 bytes); default: the variable `admin.secretsKeyEnv` names. */
+  secretsKey?: string;
 }
 
 /**
@@ -103,7 +112,24 @@ export class ConnectorRuntime {
       c.register(TOKENS.Logger, { useValue: log });
       c.register(TOKENS.Clock, { useValue: options.clock ?? systemClock });
       c.register(TOKENS.PluginHostOptions, { useValue: options.pluginHost ?? {} });
-      c.register(TOKENS.HttpMeter, { useValue: options.httpMeter ?? noopHttpMeter });
+      // Admin API and observability: metrics and the activity counts ride on the plugins' HTTP meter.
+      const admin = options.config.admin ?? DEFAULT_ADMIN;
+      const metrics = new RuntimeMetrics();
+      const activity = new ActivityRecorder(db, log, options.config.logs?.retentionDays ?? 30);
+      const given = options.httpMeter ?? noopHttpMeter;
+      const meter: HttpMeter = {
+        acquire: (call) => given.acquire(call),
+        record: (call) => {
+          metrics.observeCall(call);
+          activity.observeCall(call);
+          return given.record(call);
+        },
+      };
+      c.register(TOKENS.HttpMeter, { useValue: meter });
+      c.register(TOKENS.Metrics, { useValue: metrics });
+      c.register(TOKENS.ActivityRecorder, { useValue: activity });
+      c.register(TOKENS.SecretBox, { useValue: new SecretBox(options.secretsKey ?? process.env[admin.secretsKeyEnv], admin.secretsKeyEnv) });
+      c.register(TOKENS.AdminTokens, { useValue: new AdminTokens(admin.tokens) });
       for (const [token, cls] of [
         [TOKENS.OperationLog, OperationLog],
         [TOKENS.OperationLogRetention, OperationLogRetention],
@@ -136,6 +162,8 @@ export class ConnectorRuntime {
         [TOKENS.LotStage, LotStage],
         [TOKENS.InitialLoad, InitialLoad],
         [TOKENS.Reconciler, Reconciler],
+        [TOKENS.IntegrationSettings, IntegrationSettings],
+        [TOKENS.AdminQueries, AdminQueries],
       ] as const) {
         c.registerSingleton(token as symbol, cls as never);
       }
@@ -155,6 +183,7 @@ export class ConnectorRuntime {
         if (limitProblems.length) throw Errors.pluginInvalid(manifest.name, limitProblems);
       }
 
+      metrics.bind({ boss, breakers: c.resolve(TOKENS.Breakers), budgets: c.resolve(TOKENS.RateBudget) });
       return new ConnectorRuntime(c, db, boss, log, ownsDb, options.workers ?? true);
     } catch (error) {
       if (ownsDb) await db.close().catch(() => undefined);
@@ -232,6 +261,26 @@ export class ConnectorRuntime {
     return this.container.resolve(TOKENS.Lots);
   }
 
+  /** Admin API bearer tokens (config `admin.tokens`), checked in constant time. */
+  get adminTokens(): AdminTokens {
+    return this.container.resolve(TOKENS.AdminTokens);
+  }
+
+  /** Integration settings, minimum stock and enabled state saved through the admin API (secrets encrypted). */
+  get integrationSettings(): IntegrationSettings {
+    return this.container.resolve(TOKENS.IntegrationSettings);
+  }
+
+  /** Read models of the admin API and UI (inventory, unmapped categories, SKU history, activity). */
+  get adminQueries(): AdminQueries {
+    return this.container.resolve(TOKENS.AdminQueries);
+  }
+
+  /** Prometheus metrics (prom-client registry), served at /metrics. */
+  get metrics(): RuntimeMetrics {
+    return this.container.resolve(TOKENS.Metrics);
+  }
+
   /** The limits the core enforces for an integration: the plugin's, with the config's overrides. */
   effectiveLimits(store: string, marketplace: string): IntegrationLimits {
     return this.container.resolve(TOKENS.IntegrationLimits).get(store, marketplace);
@@ -260,6 +309,10 @@ export class ConnectorRuntime {
     if (this.started) return;
     await this.boss.start();
     await this.stores.seed();
+    // Values saved through the admin API win over the config's (docs/admin.md), before anything runs.
+    const settings = this.integrationSettings;
+    settings.setApplier((change) => this.applyIntegrationChange(change));
+    await settings.load();
     await this.container.resolve(TOKENS.Queues).ensureAll();
     await this.categoryMappings.seed();
     await this.logRetention.start(this.workers);
@@ -270,7 +323,7 @@ export class ConnectorRuntime {
         await refresh.start(store);
         for (const integration of store.integrations.filter((i) => i.enabled)) {
           // An integration whose plugin is refused or quarantined is paused: its jobs wait in the queues.
-          const paused = this.plugins.pauseReason(store.account, integration.marketplace);
+          const paused = this.plugins.pauseReason(store.account, integration.marketplace) ?? settings.pauseReason(store.account, integration.marketplace);
           if (paused) {
             this.log.warn({ store: store.account, marketplace: integration.marketplace, code: paused.code }, `integration paused: ${paused.reason}`);
             continue;
@@ -295,6 +348,7 @@ export class ConnectorRuntime {
       await reconciler.schedule();
       this.container.resolve(TOKENS.Dispatcher).start();
     }
+    settings.watch();
     this.started = true;
     this.log.info({ stores: this.stores.list().length, database: this.db.kind, workers: this.workers }, 'connector runtime started');
   }
@@ -318,6 +372,35 @@ export class ConnectorRuntime {
     await deliveryWorkers.start(store, integration, workers);
   }
 
+  /**
+   * Acts on integration settings saved through the admin API (by this process or, seen by polling,
+   * another): new settings re-activate the plugin and probe a paused integration; enabling starts the
+   * integration's workers, disabling (or unusable saved secrets) stops them — their jobs wait.
+   */
+  private async applyIntegrationChange(change: AppliedChange): Promise<void> {
+    const { store, marketplace } = change;
+    try {
+      if (change.settings) await this.plugins.deactivate(store, marketplace);
+      if (!this.started || !this.workers) return;
+      const integration = this.stores.integration(store, marketplace);
+      const run = integration?.enabled && !change.paused && !this.plugins.isPaused(store, marketplace) && !this.integrationSettings.pauseReason(store, marketplace);
+      const deliveryWorkers = this.container.resolve(TOKENS.DeliveryWorkers);
+      if (change.enabled || change.paused || change.resumed) {
+        if (run) {
+          this.log.info({ store, marketplace }, 'integration started (admin settings)');
+          await this.startIntegration(store, marketplace);
+        } else {
+          this.log.warn({ store, marketplace }, 'integration stopped (admin settings): its jobs wait in their queues');
+          await this.boss.offWork(QueueNames.marketplaceSync(store, marketplace), { wait: false });
+          if (deliveryWorkers.isRegistered(store, marketplace)) deliveryWorkers.hold(store, marketplace, true);
+        }
+      }
+      if (change.settings && run) await deliveryWorkers.probeNow(store, marketplace);
+    } catch (error) {
+      this.log.error({ err: error, store, marketplace }, 'could not apply the saved integration settings');
+    }
+  }
+
   /** A quarantine pauses the plugin's integrations (no worker takes their jobs); a release resumes them. */
   private async onPluginStatus(change: PluginStatusChange): Promise<void> {
     for (const { store, marketplace } of change.integrations) {
@@ -339,6 +422,7 @@ export class ConnectorRuntime {
   /** Stops taking work, lets in-flight jobs finish (up to `timeoutMs`), deactivates plugins, closes the database. */
   async stop(timeoutMs = 10_000): Promise<void> {
     await this.inbox.drain();
+    await this.integrationSettings.stop();
     if (this.started) {
       await this.container.resolve(TOKENS.Dispatcher).stop();
       await this.container.resolve(TOKENS.DeliveryWorkers).stop();
@@ -347,6 +431,7 @@ export class ConnectorRuntime {
     this.statusSubscription?.dispose();
     await this.statusChanges;
     await this.plugins.dispose();
+    await this.container.resolve(TOKENS.ActivityRecorder).stop();
     if (this.ownsDb) await this.db.close();
     this.started = false;
   }

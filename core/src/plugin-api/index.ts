@@ -275,7 +275,15 @@ export const MarketplaceErrors = {
   unavailable: (marketplace: string, reason: string) => Errors.marketplaceUnavailable(marketplace, reason),
   auth: (marketplace: string, reason: string) => Errors.marketplaceAuth(marketplace, reason),
   rateLimited: (marketplace: string, retryAfterMs: number) => Errors.marketplaceRateLimited(marketplace, retryAfterMs),
+  /**
+   * The marketplace is working on it (an asynchronous import still processing): the core puts the
+   * item back in its queue, due in `retryAfterMs`, without spending a retry or counting a failure
+   * towards the circuit breaker; the SKU stays `pending`.
+   */
+  notYet: (marketplace: string, reason: string, retryAfterMs: number) => Errors.deliveryDeferred(marketplace, reason, Date.now() + Math.max(0, retryAfterMs)),
 };
+
+export { OAUTH_STATE_KEY, REFRESH_MARGIN_MS, RotatingOAuthTokens, type OAuthOptions, type StoredTokens } from './oauth.js';
 
 /** Cuts a string to `max` characters without breaking a surrogate pair, trimming trailing spaces. */
 export function truncate(value: string, max: number): string {

@@ -1,10 +1,13 @@
 /**
- * Mercado Livre's OAuth: access tokens live 6 h; the refresh token is single use and rotates on every
- * refresh (`POST /oauth/token`, grant_type=refresh_token). The rotated pair is written to ctx.state
- * (one row, one atomic write) before the new access token is used or the refresh reported done, so a
- * restart always finds the one refresh token Mercado Livre still accepts.
+ * OAuth 2.0 refresh for marketplaces whose refresh tokens are single use and rotate on every refresh
+ * (Mercado Livre, Magalu): `POST {tokenUrl}` with grant_type=refresh_token. The rotated pair is
+ * written to ctx.state (one row, one atomic write) before the new access token is used or the
+ * refresh reported done, so a restart always finds the one refresh token the marketplace still
+ * accepts. Settings it reads: `clientId` (plain), and the secrets `clientSecret`, `refreshToken`
+ * (used only while the state is empty) and `accessToken` (optional, used until the first refresh).
  */
-import { ConnectorError, MarketplaceErrors, type PluginContext } from '@connector/core/plugin';
+import { ConnectorError, Errors } from '../errors/errors.js';
+import type { PluginContext } from './index.js';
 
 /** What ctx.state keeps under {@link OAUTH_STATE_KEY}. `expiresAt` is ms since the epoch. */
 export interface StoredTokens {
@@ -25,12 +28,21 @@ interface TokenAnswer {
 
 type OAuthContext = Pick<PluginContext, 'marketplace' | 'settings' | 'secrets' | 'state' | 'http' | 'log'>;
 
+export interface OAuthOptions {
+  /** The token endpoint: absolute, or relative to the integration's `apiBaseUrl`. Its host must be allowed. */
+  tokenUrl: string;
+  /** The marketplace's name in log lines, e.g. "Mercado Livre". */
+  displayName?: string;
+  /** Access-token lifetime assumed when the answer has no `expires_in`. */
+  defaultExpiresInSeconds?: number;
+}
+
 function oauthErrorCode(error: unknown): string | undefined {
   const details = error instanceof ConnectorError ? (error.details as { body?: { error?: unknown } } | undefined) : undefined;
   return typeof details?.body?.error === 'string' ? details.body.error : undefined;
 }
 
-export class TokenSource {
+export class RotatingOAuthTokens {
   /** A rotated pair whose write to ctx.state failed: saved again before anything else (its old refresh token is dead). */
   #unsaved: StoredTokens | undefined;
   /** Single flight: concurrent callers share one refresh (two would spend the same single-use token). */
@@ -38,8 +50,13 @@ export class TokenSource {
 
   constructor(
     private readonly ctx: OAuthContext,
+    private readonly options: OAuthOptions,
     private readonly now: () => number = Date.now,
   ) {}
+
+  get #name(): string {
+    return this.options.displayName ?? this.ctx.marketplace;
+  }
 
   /** The Bearer token for the next call: the stored one while valid (refreshed ahead when it is about to expire), else the settings'. */
   async accessToken(): Promise<string> {
@@ -54,7 +71,7 @@ export class TokenSource {
           return await this.refresh();
         } catch (error) {
           if (stored && left > 0) {
-            this.ctx.log.warn('Mercado Livre token refresh ahead of expiry failed; using the current token meanwhile', { reason: (error as Error).message });
+            this.ctx.log.warn(`${this.#name} token refresh ahead of expiry failed; using the current token meanwhile`, { reason: (error as Error).message });
             return stored.accessToken;
           }
           throw error;
@@ -63,7 +80,7 @@ export class TokenSource {
     }
     if (stored && left > 0) return stored.accessToken;
     if (configured) return configured;
-    throw MarketplaceErrors.auth(this.ctx.marketplace, 'no access token: set accessToken, or clientId + clientSecret + refreshToken, in the integration settings');
+    throw Errors.marketplaceAuth(this.ctx.marketplace, 'no access token: set accessToken, or clientId + clientSecret + refreshToken, in the integration settings');
   }
 
   /** Whether the settings allow a refresh (client id and secret, and a refresh token stored or configured). */
@@ -87,7 +104,7 @@ export class TokenSource {
     const before = await this.#load();
     const refreshToken = before?.refreshToken ?? (await this.ctx.secrets.get('refreshToken'));
     if (!clientId || !clientSecret || !refreshToken) {
-      throw MarketplaceErrors.auth(this.ctx.marketplace, 'the access token was refused and no refresh is possible: set clientId, clientSecret and refreshToken in the integration settings');
+      throw Errors.marketplaceAuth(this.ctx.marketplace, 'the access token was refused and no refresh is possible: set clientId, clientSecret and refreshToken in the integration settings');
     }
     let answer: TokenAnswer;
     try {
@@ -117,29 +134,29 @@ export class TokenSource {
   #grant(clientId: string, clientSecret: string, refreshToken: string): Promise<TokenAnswer> {
     const form = new URLSearchParams({ grant_type: 'refresh_token', client_id: clientId, client_secret: clientSecret, refresh_token: refreshToken });
     return this.ctx.http
-      .request<TokenAnswer>({ method: 'POST', url: 'oauth/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() })
+      .request<TokenAnswer>({ method: 'POST', url: this.options.tokenUrl, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() })
       .then((r) => r.body);
   }
 
-  /** Mercado Livre's OAuth refusals as the auth error the core pauses the integration on, with the fix. */
+  /** The marketplace's OAuth refusals (RFC 6749 `error`) as the auth error the core pauses the integration on, with the fix. */
   #authError(code: string | undefined): ConnectorError | undefined {
     if (code === 'invalid_grant') {
-      return MarketplaceErrors.auth(
+      return Errors.marketplaceAuth(
         this.ctx.marketplace,
         'the refresh token was refused (invalid_grant: expired, revoked or already used). Authorise the app again and put the new refreshToken in the integration settings',
       );
     }
     if (code === 'invalid_client') {
-      return MarketplaceErrors.auth(this.ctx.marketplace, 'clientId or clientSecret was refused (invalid_client): check them in the integration settings');
+      return Errors.marketplaceAuth(this.ctx.marketplace, 'clientId or clientSecret was refused (invalid_client): check them in the integration settings');
     }
     return undefined;
   }
 
   async #persist(answer: TokenAnswer): Promise<string> {
     if (typeof answer?.access_token !== 'string' || typeof answer.refresh_token !== 'string') {
-      throw MarketplaceErrors.unavailable(this.ctx.marketplace, 'the token refresh answered without access_token or refresh_token');
+      throw Errors.marketplaceUnavailable(this.ctx.marketplace, 'the token refresh answered without access_token or refresh_token');
     }
-    const expiresIn = Number.isFinite(answer.expires_in) ? answer.expires_in : 21_600;
+    const expiresIn = Number.isFinite(answer.expires_in) ? answer.expires_in : (this.options.defaultExpiresInSeconds ?? 3600);
     return this.#save({ accessToken: answer.access_token, refreshToken: answer.refresh_token, expiresAt: this.now() + expiresIn * 1000 });
   }
 
@@ -147,7 +164,7 @@ export class TokenSource {
     this.#unsaved = tokens;
     await this.ctx.state.set(OAUTH_STATE_KEY, tokens);
     this.#unsaved = undefined;
-    this.ctx.log.info('Mercado Livre tokens refreshed and stored', { expiresAt: new Date(tokens.expiresAt).toISOString() });
+    this.ctx.log.info(`${this.#name} tokens refreshed and stored`, { expiresAt: new Date(tokens.expiresAt).toISOString() });
     return tokens.accessToken;
   }
 

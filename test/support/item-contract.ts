@@ -4,7 +4,7 @@
  * parameterised per marketplace by an `ItemContract` adapter that knows how to read the fake.
  *
  * One stack per file: 1,000 SKUs first (they must reach the fake with the right values), then on the same
- * stack create, stock update, price update, deactivation and reactivation, a field the marketplace refuses
+ * stack create, stock update, price update, nothing sent for an unchanged SKU, deactivation and reactivation, a field the marketplace refuses
  * (E3 with its message), 429s waited out, 5xx and a timeout retried, expired credentials (refreshed, or —
  * for static tokens — a pause until new settings resume it), and a drift found by reconciliation
  * (fetchRemoteState) and repaired. Plugin-specific cases go in `extra`.
@@ -198,6 +198,21 @@ export function itemContract<F extends ItemFake>(contract: ItemContract<F>): voi
       await change(sku, { price, sellingPrice: price, listPrice: Math.max(sku.listPrice, price) }, { PriceModified: true }, (v) => v?.price === price);
       await waitFor(() => synced(sku.id));
       expect(view(sku.id)).toMatchObject({ price, stock: sku.stock, active: true });
+    });
+
+    it('sends nothing for a notification whose SKU did not change', async () => {
+      const sku = fresh();
+      const requests = fake.counters.requests;
+      const jobs = (queue: string) => stack.runtime.boss.findJobs(`${queue}.${account()}.${mp}`, { key: String(sku.id) });
+      const [syncs, deliveries] = [(await jobs('marketplace-sync')).length, (await jobs('delivery')).length];
+      await notifyOk(stack, sku.id, { StockModified: true });
+      // Once the new marketplace-sync job has run, any delivery it decided on would exist.
+      await waitFor(async () => {
+        const sync = await jobs('marketplace-sync');
+        return sync.length > syncs && sync.every((j) => j.state === 'completed');
+      });
+      expect(await jobs('delivery')).toHaveLength(deliveries);
+      expect(fake.counters.requests).toBe(requests);
     });
 
     it('deactivates a SKU VTEX no longer sells (stock 0, off sale), and puts it back on sale', async () => {

@@ -47,7 +47,7 @@ function context(overrides: Partial<MappingContext> = {}): MappingContext {
     salesChannel: 1,
     categoryId: '3',
     category: { vtexId: '3', marketplaceId: 'MLB1055' },
-    settings: { currencyId: 'BRL' },
+    settings: { currencyId: 'BRL', brandIds: { aurora: '1001' }, attributes: { cor: '202', Gênero: '101' } },
     ...overrides,
   };
 }
@@ -134,6 +134,17 @@ describe('core transformation ops', () => {
     ['toString / toInteger', 'offer.stock', [{ op: 'toString' }], '12'],
     ['toNumber reads decimal commas', undefined, [{ op: 'const', value: '12,5' }, { op: 'toNumber' }, { op: 'toInteger' }], 12],
     ['first', 'sku.Images[*].ImageUrl', [{ op: 'first' }], 'https://img/1.jpg'],
+    ['formatNumber with a decimal comma', 'offer.listPrice', [{ op: 'centsToDecimal' }, { op: 'formatNumber', decimals: 2, decimalSeparator: ',' }], '399,90'],
+    ['formatNumber defaults to 2 decimals and a dot', undefined, [{ op: 'const', value: 7 }, { op: 'formatNumber' }], '7.00'],
+    ['lookup in a settings table, case-insensitive', 'sku.BrandName', [{ op: 'lookup', table: 'settings.brandIds' }], '1001'],
+    ['lookup fallback', 'sku.SkuName', [{ op: 'lookup', table: 'settings.brandIds', fallback: '9999' }], '9999'],
+    ['lookup without the table keeps the value', 'sku.BrandName', [{ op: 'lookup', table: 'settings.missing' }], 'Aurora'],
+    [
+      'specList keeps the named specifications, as the marketplace names them',
+      'sku.SkuSpecifications',
+      [{ op: 'specList', names: 'settings.attributes', key: 'idUda', value: 'valor' }],
+      [{ idUda: '202', valor: 'Azul' }],
+    ],
   ])('%s', async (_name, source, steps, expected) => {
     const { value, errors } = await through(source, steps);
     expect(errors).toEqual([]);
@@ -157,6 +168,21 @@ describe('core transformation ops', () => {
     expect(errors).toEqual([
       { field: 'out', rule: 'transform.toNumber', message: 'out: toNumber expects a number, got "Aurora". Correct it in Catalog > out.', where: 'Catalog > out' },
     ]);
+  });
+
+  it('lookup with strict turns an unmapped value into a fix naming the table', async () => {
+    const { errors, value } = await through('sku.BrandName', [{ op: 'lookup', table: 'settings.brandIds', strict: true }], context({ settings: { brandIds: { Nortec: '1002' } } }));
+    expect(value).toBeUndefined();
+    expect(errors).toEqual([
+      {
+        field: 'out',
+        rule: 'transform.lookup',
+        message: 'out: "Aurora" has no counterpart in settings.brandIds (known: Nortec). Correct it in Catalog > out.',
+        where: 'Catalog > out',
+      },
+    ]);
+    const notTable = await through('sku.BrandName', [{ op: 'lookup', table: 'settings.currencyId' }]);
+    expect(notTable.errors[0]?.message).toContain('settings.currencyId is not an object');
   });
 
   it('checks every op argument when the manifest is loaded', () => {
@@ -198,6 +224,8 @@ describe('core transformation ops', () => {
       join: { separator: ',' },
       split: { separator: ',' },
       spec: { name: 'Cor' },
+      lookup: { table: 'settings.brandIds' },
+      specList: { names: 'settings.attributes', key: 'id', value: 'value' },
     };
     for (const [op, t] of Object.entries(CORE_TRANSFORMS)) {
       const step = { op, ...args[op] };

@@ -67,6 +67,24 @@ describe('price-drop guard', () => {
     ]);
   });
 
+  it('with checkListPrice, holds a deep cut of the list price too (the selling price may not move at all)', () => {
+    const listGuard = { policies: { priceDropGuard: { maxDropPercent: 50, checkListPrice: true } } };
+    const before: VtexOffer = { price: 9_000, listPrice: 20_000, sellingPrice: 9_000, availability: 'available', stock: 3 };
+    const now: VtexOffer = { ...before, listPrice: 9_000, stock: 2 };
+    const held = run(listGuard, now, before);
+    expect(held.offer).toEqual({ ...before, stock: 2 });
+    expect(held.warnings[0]).toMatchObject({
+      policy: 'price-drop-guard',
+      message: expect.stringContaining('list price cut from 200.00 to 90.00 (−55.0 %) exceeds the 50 % limit'),
+      details: { proposed: 9_000, field: 'listPrice', referenceListPrice: 20_000, proposedListPrice: 9_000 },
+    });
+    // Without the option only the selling price counts; exactly the limit is allowed.
+    expect(run(guard, now, before).offer).toEqual(now);
+    expect(run(listGuard, { ...before, listPrice: 10_000 }, before).warnings).toEqual([]);
+    // Approving the selling price the reviewer saw lets the list-price cut through.
+    expect(run(listGuard, now, before, { 'price-drop-guard': 9_000 }).offer).toEqual(now);
+  });
+
   it('lets exactly the approved price through, and nothing else', () => {
     expect(run(guard, offer(1, 1_990), offer(1, 19_900), { 'price-drop-guard': 1_990 }).offer.sellingPrice).toBe(1_990);
     expect(run(guard, offer(1, 1_000), offer(1, 19_900), { 'price-drop-guard': 1_990 }).offer.sellingPrice).toBe(19_900);

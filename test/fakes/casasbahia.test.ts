@@ -70,6 +70,15 @@ async function integrated(fake: FakeCasasBahia, id = 'VTEX-42'): Promise<void> {
 }
 
 describe('FakeCasasBahia auth', () => {
+  it('rotateAccessToken revokes the static token: the old one gets 401, the new one works', async () => {
+    const fake = await start();
+    const old = { client_id: fake.clientId, access_token: fake.accessToken };
+    expect(fake.rotateAccessToken()).not.toBe(old.access_token);
+    expect((await call(fake, 'GET', '/api/v2/sellerItems', undefined, old)).status).toBe(401);
+    expect((await call(fake, 'GET', '/api/v2/sellerItems')).status).toBe(200);
+    expect(fake.counters.unauthorized).toBe(1);
+  });
+
   it('401s without client_id + access_token, in Via’s error shape', async () => {
     const fake = await start();
     for (const auth of [{}, { client_id: fake.clientId }, { client_id: fake.clientId, access_token: 'nope' }]) {
@@ -85,6 +94,17 @@ describe('FakeCasasBahia auth', () => {
 });
 
 describe('FakeCasasBahia import lifecycle', () => {
+  it('setLifecycle switches between holding SKUs (manual) and moving them at the next request', async () => {
+    const fake = await start({ rateLimit: false });
+    fake.setLifecycle('manual');
+    expect((await call(fake, 'POST', `${IMPORTER}/import/itens`, { itens: [item([sku('VTEX-42')])] })).status).toBe(202);
+    const status = async () => (await call(fake, 'GET', `${IMPORTER}/import/itens/statusSku?idSkusLojista=VTEX-42`)).body.itens[0].skuStatus;
+    expect(await status()).toBe('AGUARDANDO_PROCESSAMENTO');
+    expect(await status()).toBe('AGUARDANDO_PROCESSAMENTO');
+    fake.setLifecycle(undefined);
+    expect(await status()).toBe('VALIDO');
+  });
+
   it('walks AGUARDANDO_PROCESSAMENTO → VALIDO → opt-in → AGUARDANDO_CONFIRMACAO → confirm → INTEGRANDO → FICHA_INTEGRADA', async () => {
     const fake = await start({ lifecycle: 'manual', rateLimit: false });
     const imported = await call(fake, 'POST', `${IMPORTER}/import/itens`, {

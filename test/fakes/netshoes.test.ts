@@ -56,6 +56,17 @@ const PRODUCT = {
 };
 
 describe('FakeNetshoes auth', () => {
+  it('rotateAccessToken revokes the static token: the old one gets 401, the new one works', async () => {
+    const fake = await start();
+    const old = fake.accessToken;
+    const renewed = fake.rotateAccessToken();
+    expect(renewed).not.toBe(old);
+    expect(fake.accessToken).toBe(renewed);
+    expect((await call(fake, 'GET', '/products', undefined, { client_id: fake.clientId, access_token: old })).status).toBe(401);
+    expect((await call(fake, 'GET', '/products')).status).toBe(200);
+    expect(fake.counters.unauthorized).toBe(1);
+  });
+
   it('401s without both static headers, or with wrong ones', async () => {
     const fake = await start();
     for (const auth of [

@@ -60,6 +60,15 @@ const PRODUCT = {
 };
 
 describe('FakeSkyhub auth', () => {
+  it('rotateApiKey revokes the key: the old one gets 401, the new one works', async () => {
+    const fake = await start();
+    const old = credentials(fake);
+    expect(fake.rotateApiKey()).not.toBe(old['X-Api-Key']);
+    expect((await call(fake, 'GET', '/products', undefined, old)).status).toBe(401);
+    expect((await call(fake, 'GET', '/products')).status).toBe(200);
+    expect(fake.counters.unauthorized).toBe(1);
+  });
+
   it('401s unless all three headers match', async () => {
     const fake = await start();
     const good = credentials(fake);

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { ConnectorRuntime, createLogger, parseConfig } from '@connector/core';
+import { ConnectorRuntime, createLogger, parseConfig, type RuntimeOptions } from '@connector/core';
 import { buildServer } from '@connector/server';
 import { FakeMercadoLivre, FakeVtex, type FakeMercadoLivreOptions, type FakeVtexOptions } from '../fakes/index.js';
 import { openTestDatabase, type TestDatabase } from './database.js';
@@ -29,6 +29,8 @@ export interface StackOptions {
   logger?: import('@connector/core').Logger;
   /** The admin secrets key (default: CONNECTOR_SECRETS_KEY from the environment). */
   secretsKey?: string;
+  /** Extension-host options (e.g. a short `httpTimeoutMs`, so a test's held request times out quickly). */
+  pluginHost?: RuntimeOptions['pluginHost'];
 }
 
 export interface Stack {
@@ -82,6 +84,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     logger: options.logger ?? createLogger({ level: process.env.CONNECTOR_TEST_LOG ?? 'silent' }),
     workers: options.workers ?? true,
     ...(options.secretsKey !== undefined && { secretsKey: options.secretsKey }),
+    ...(options.pluginHost && { pluginHost: options.pluginHost }),
   });
   await runtime.start();
   const app = buildServer(runtime);

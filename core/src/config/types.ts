@@ -29,7 +29,7 @@ export interface IntegrationPolicies {
   /** Units held back from the marketplace. */
   stockBuffer?: number;
   /** Holds price cuts larger than this share of the last price sent, for review. */
-  priceDropGuard?: { maxDropPercent: number };
+  priceDropGuard?: { maxDropPercent: number; checkListPrice?: boolean };
 }
 
 export interface PipelineConfig {

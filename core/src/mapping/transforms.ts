@@ -113,6 +113,20 @@ export function truncateText(value: string, max: number, ellipsis = ''): string 
 
 const json = (v: unknown) => JSON.stringify(v);
 
+/** The counterpart of `v` in `values` (exact, then case-insensitive); unmapped: `fallback`, an error when `strict`, else `v`. */
+function mapValue(v: unknown, values: Record<string, unknown>, s: TransformStep, op: string, where?: string): unknown {
+  const key = text(v, op);
+  if (Object.hasOwn(values, key)) return values[key];
+  const folded = Object.keys(values).find((k) => k.toLowerCase() === key.toLowerCase());
+  if (folded !== undefined) return values[folded];
+  if (s.fallback !== undefined) return s.fallback;
+  if (s.strict) {
+    const known = Object.keys(values);
+    throw new TransformError(`${describeValue(v)} has no counterpart${where ? ` in ${where}` : ''} (known: ${known.length ? known.join(', ') : 'none'})`);
+  }
+  return v;
+}
+
 /** The transformation ops every plugin gets from the core. Anything else is sent to the plugin's `transform` handler. */
 export const CORE_TRANSFORMS: Record<string, CoreTransform> = {
   default: {
@@ -181,20 +195,47 @@ export const CORE_TRANSFORMS: Record<string, CoreTransform> = {
   digits: { check: none, apply: (v) => text(v, 'digits').replace(/\D+/g, ''), describe: () => 'digits only' },
   mapValues: {
     check: (s) => (s.values && typeof s.values === 'object' && !Array.isArray(s.values) ? [] : ['"values" must be an object {"VTEX value": "marketplace value"}']),
-    apply: (v, s) => {
-      const values = s.values as Record<string, unknown>;
-      const key = text(v, 'mapValues');
-      if (Object.hasOwn(values, key)) return values[key];
-      const folded = Object.keys(values).find((k) => k.toLowerCase() === key.toLowerCase());
-      if (folded !== undefined) return values[folded];
-      if (s.fallback !== undefined) return s.fallback;
-      if (s.strict) throw new TransformError(`${describeValue(v)} has no counterpart (known: ${Object.keys(values).join(', ')})`);
-      return v;
-    },
+    apply: (v, s) => mapValue(v, s.values as Record<string, unknown>, s, 'mapValues'),
     describe: (s) =>
       `mapped: ${Object.entries(s.values as Record<string, unknown>)
         .map(([a, b]) => `${a} → ${json(b)}`)
         .join(', ')}${s.fallback !== undefined ? `, otherwise ${json(s.fallback)}` : ''}`,
+  },
+  lookup: {
+    // mapValues with the table in the context (usually an integration setting), so each seller keeps
+    // their own table (VTEX brand → the marketplace's brand id) without a plugin op.
+    check: (s) => (typeof s.table === 'string' ? pathProblem(s.table, 'table') : ['"table" must be a context path, e.g. "settings.brandIds"']),
+    apply: (v, s, env) => {
+      const table = env.resolve(s.table as string);
+      if (table !== undefined && (table === null || typeof table !== 'object' || Array.isArray(table))) {
+        throw new TransformError(`${s.table} is not an object {"VTEX value": "marketplace value"}`);
+      }
+      return mapValue(v, (table ?? {}) as Record<string, unknown>, s, 'lookup', s.table as string);
+    },
+    describe: (s) => `mapped with the table in ${s.table}${s.fallback !== undefined ? `, otherwise ${json(s.fallback)}` : ''}${s.strict ? ' (an unmapped value is a fix)' : ''}`,
+  },
+  specList: {
+    // VTEX specifications ([{FieldName, FieldValues}]) as the marketplace's attribute list: only the
+    // ones named in the table, each as {key: its name there, value: its first value}.
+    check: (s) => [
+      ...(typeof s.names === 'string' ? pathProblem(s.names, 'names') : ['"names" must be a context path to {"VTEX specification": "marketplace attribute"}']),
+      ...str('key')(s),
+      ...str('value')(s),
+    ],
+    apply: (v, s, env) => {
+      const names = env.resolve(s.names as string);
+      const table = names && typeof names === 'object' && !Array.isArray(names) ? (names as Record<string, unknown>) : {};
+      const byName = new Map(Object.entries(table).map(([k, id]) => [k.toLowerCase(), id]));
+      const out: Record<string, unknown>[] = [];
+      for (const spec of list(v, 'specList')) {
+        const { FieldName, FieldValues } = (spec ?? {}) as { FieldName?: unknown; FieldValues?: unknown };
+        const id = typeof FieldName === 'string' ? byName.get(FieldName.toLowerCase()) : undefined;
+        const value = Array.isArray(FieldValues) ? FieldValues.find((x) => !isEmpty(x)) : undefined;
+        if (id !== undefined && value !== undefined) out.push({ [s.key as string]: id, [s.value as string]: text(value, 'specList') });
+      }
+      return out;
+    },
+    describe: (s) => `the specifications named in ${s.names}, each sent as {"${s.key}": its name there, "${s.value}": its value}`,
   },
   centsToDecimal: { check: none, apply: (v) => clean(Math.round(number(v, 'centsToDecimal')) / 100), describe: () => 'cents → decimal (÷ 100)' },
   decimalToCents: { check: none, apply: (v) => Math.round(number(v, 'decimalToCents') * 100), describe: () => 'decimal → cents (× 100)' },
@@ -205,6 +246,15 @@ export const CORE_TRANSFORMS: Record<string, CoreTransform> = {
       return Math.round(number(v, 'round') * f) / f;
     },
     describe: (s) => `rounded to ${(s.decimals as number) ?? 0} decimals`,
+  },
+  formatNumber: {
+    // Marketplaces that take amounts as text in their own locale (Casas Bahia: "2999,90").
+    check: all(int('decimals', 0, true), str('decimalSeparator', true)),
+    apply: (v, s) => {
+      const text = number(v, 'formatNumber').toFixed((s.decimals as number) ?? 2);
+      return s.decimalSeparator === undefined ? text : text.replace('.', s.decimalSeparator as string);
+    },
+    describe: (s) => `as text with ${(s.decimals as number) ?? 2} decimals${s.decimalSeparator !== undefined ? ` and ${json(s.decimalSeparator)} as the decimal separator` : ''}`,
   },
   convertUnit: {
     check: (s) => {

@@ -156,6 +156,8 @@ export class DeliveryStage {
       const { kind, error: e } = classify(error, marketplace);
       const lastResponse = { ok: false, code: e.code, message: e.message, details: e.details ?? null };
       if (kind === 'deferred') {
+        // Why it waits (breaker, 429s, or the marketplace still processing it) stays visible on the SKU.
+        await this.state.apply([{ ...base, attempted: false, status: 'pending', lastRequest: lastRequest(), lastResponse }]);
         return { kind: 'deferred', retryAt: (e.details as { retryAt: number }).retryAt, output: lastResponse };
       }
       if (kind === 'auth') {

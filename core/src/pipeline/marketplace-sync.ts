@@ -278,7 +278,7 @@ export class MarketplaceSyncStage {
     // keeps its catalog data until the seller fixes it, but price and stock keep flowing — a stale
     // stock on a live listing oversells.
     if ((problems.length || e.categoryFix) && published && state?.delivered_payload) {
-      const offerOnly = offerUpdate(spec, state.delivered_payload, mapped);
+      const offerOnly = offerUpdate(spec, state.delivered_payload, mapped, ruleFixes);
       if (offerOnly) {
         const code = problems.length ? 'E1' : 'E4';
         const hash = hashPayload(offerOnly);
@@ -394,13 +394,17 @@ export class MarketplaceSyncStage {
 
 /**
  * The payload last confirmed by the marketplace with only its price and stock fields (the targets
- * of rows reading `offer`) taken from the new mapping; undefined when those fields have problems.
+ * of rows reading `offer`) taken from the new mapping; undefined when those fields have mapping
+ * problems. A price or stock field that breaks a registration rule (SkyHub: never a price of 0)
+ * keeps its last confirmed value, so the rule's fix reaches the seller instead of a rejection.
  */
-function offerUpdate(spec: MarketplaceSpec, delivered: Record<string, unknown>, mapped: MappingResult): Record<string, unknown> | undefined {
+function offerUpdate(spec: MarketplaceSpec, delivered: Record<string, unknown>, mapped: MappingResult, ruleFixes: Fix[]): Record<string, unknown> | undefined {
   const targets = spec.mapping.targetsFrom('offer');
   if (!targets.length || mapped.errors.some((f) => targets.includes(f.field))) return undefined;
   const payload = structuredClone(delivered);
+  const broken = (target: string) => ruleFixes.some((f) => f.field === target || f.field.startsWith(`${target}.`) || target.startsWith(`${f.field}.`));
   for (const target of targets) {
+    if (broken(target)) continue;
     const path = target.split('.');
     const value = getPath(mapped.payload, path);
     if (value === undefined) return undefined;

@@ -275,7 +275,33 @@ export const MarketplaceErrors = {
   unavailable: (marketplace: string, reason: string) => Errors.marketplaceUnavailable(marketplace, reason),
   auth: (marketplace: string, reason: string) => Errors.marketplaceAuth(marketplace, reason),
   rateLimited: (marketplace: string, retryAfterMs: number) => Errors.marketplaceRateLimited(marketplace, retryAfterMs),
+  /**
+   * The marketplace is working on it (an asynchronous import still processing): the core puts the
+   * item back in its queue, due in `retryAfterMs`, without spending a retry or counting a failure
+   * towards the circuit breaker; the SKU stays `pending`.
+   */
+  notYet: (marketplace: string, reason: string, retryAfterMs: number) => Errors.deliveryDeferred(marketplace, reason, Date.now() + Math.max(0, retryAfterMs)),
 };
+
+export { OAUTH_STATE_KEY, REFRESH_MARGIN_MS, RotatingOAuthTokens, type OAuthOptions, type StoredTokens } from './oauth.js';
+
+/** The HTTP status of a marketplace answer that `ctx.http` turned into an error (undefined for anything else). */
+export function httpStatus(error: unknown): number | undefined {
+  const details = error instanceof ConnectorError ? (error.details as { status?: unknown } | undefined) : undefined;
+  return typeof details?.status === 'number' ? details.status : undefined;
+}
+
+/**
+ * A marketplace's refusal (a 4xx `ctx.http` threw as rejected) reworded for the seller from the
+ * marketplace's own error body — e.g. every field problem it lists, named; the status and body stay
+ * in the details. Anything else is returned unchanged, for the core to retry, wait or pause on.
+ */
+export function rewordRejection<B = unknown>(error: unknown, marketplace: string, describe: (body: B) => string | undefined): unknown {
+  if (!(error instanceof ConnectorError) || error.code !== Errors.marketplaceRejected.code) return error;
+  const { body } = (error.details ?? {}) as { body?: B };
+  const message = body === undefined ? undefined : describe(body);
+  return message ? Errors.marketplaceRejected(marketplace, message, error.details) : error;
+}
 
 /** Cuts a string to `max` characters without breaking a surrogate pair, trimming trailing spaces. */
 export function truncate(value: string, max: number): string {

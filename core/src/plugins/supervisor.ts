@@ -52,6 +52,7 @@ const PLUGIN_ERROR_CODES = new Set([
   Errors.pluginHostNotAllowed.code,
   Errors.pluginMessageInvalid.code,
   Errors.pluginHandlerMissing.code,
+  Errors.deliveryDeferred.code,
 ]);
 
 export type SupervisorState = 'idle' | 'starting' | 'running' | 'crashed' | 'quarantined' | 'stopping' | 'stopped';

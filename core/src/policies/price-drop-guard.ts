@@ -14,24 +14,33 @@ export const priceDropGuardPolicy: MerchantPolicy = {
   id: 'price-drop-guard',
   enabled: (integration) => (integration.policies?.priceDropGuard?.maxDropPercent ?? 0) > 0,
   apply(offer, { integration, previous, approvals, marketplaceName }) {
-    const limit = integration.policies!.priceDropGuard!.maxDropPercent;
-    const reference = previous?.sellingPrice;
-    if (!previous || !reference || reference <= 0) return { offer };
+    const { maxDropPercent: limit, checkListPrice } = integration.policies!.priceDropGuard!;
+    if (!previous) return { offer };
+    // The selling price always; the list ("from") price too where the marketplace refuses deep cuts of it (Casas Bahia).
+    const cuts = (checkListPrice ? (['sellingPrice', 'listPrice'] as const) : (['sellingPrice'] as const)).flatMap((field) => {
+      const reference = previous[field];
+      if (!reference || reference <= 0) return [];
+      const drop = ((reference - offer[field]) / reference) * 100;
+      return drop > limit ? [{ field, reference, proposedValue: offer[field], drop }] : [];
+    });
+    if (!cuts.length) return { offer };
+    const [cut] = cuts;
+    const { reference, proposedValue, drop, field } = cut!;
+    // A reviewer approves the selling price they saw: that price (and a list-price cut with it) goes through.
     const proposed = offer.sellingPrice;
-    const drop = ((reference - proposed) / reference) * 100;
-    if (drop <= limit) return { offer };
+    const what = field === 'listPrice' ? 'list price' : 'price';
     if (approvals['price-drop-guard'] === proposed) {
-      return { offer, note: `price cut ${money(reference)} → ${money(proposed)} (−${drop.toFixed(1)} %) approved by a reviewer` };
+      return { offer, note: `${what} cut ${money(reference)} → ${money(proposedValue)} (−${drop.toFixed(1)} %) approved by a reviewer` };
     }
     return {
       offer: { ...offer, price: previous.price, listPrice: previous.listPrice, sellingPrice: previous.sellingPrice },
       warning: {
         policy: 'price-drop-guard',
         kind: 'price',
-        message: `The price cut from ${money(reference)} to ${money(proposed)} (−${drop.toFixed(1)} %) exceeds the ${limit} % limit for ${marketplaceName}: ${marketplaceName} keeps ${money(reference)} until the cut is approved or the price in VTEX is corrected.`,
-        details: { referencePrice: reference, proposed, dropPercent: Math.round(drop * 10) / 10, maxDropPercent: limit },
+        message: `The ${what} cut from ${money(reference)} to ${money(proposedValue)} (−${drop.toFixed(1)} %) exceeds the ${limit} % limit for ${marketplaceName}: ${marketplaceName} keeps ${money(reference)} until the cut is approved or the price in VTEX is corrected.`,
+        details: { referencePrice: previous.sellingPrice, proposed, dropPercent: Math.round(drop * 10) / 10, maxDropPercent: limit, ...(field === 'listPrice' ? { field, referenceListPrice: reference, proposedListPrice: proposedValue } : {}) },
       },
-      note: `price cut to ${money(proposed)} held for review (−${drop.toFixed(1)} % > ${limit} %)`,
+      note: `${what} cut to ${money(proposedValue)} held for review (−${drop.toFixed(1)} % > ${limit} %)`,
     };
   },
 };

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -172,7 +172,10 @@ describe('discovery', () => {
         pluginFolders: [join(REPO, 'plugins'), join(dup.dir, '..')],
         npmFrom: [join(temp, 'app')],
       });
-      expect([...result.plugins.keys()].sort()).toEqual(['acme-shop', 'fixture-valid', 'mercadolivre']);
+      // Every folder of the repository's plugins/ is a plugin of its own.
+      const repoPlugins = readdirSync(join(REPO, 'plugins'), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+      expect(repoPlugins).toContain('mercadolivre');
+      expect([...result.plugins.keys()].sort()).toEqual(['acme-shop', 'fixture-valid', ...repoPlugins].sort());
       expect(result.plugins.get('fixture-valid')).toMatchObject({ dir: fixture('valid'), source: 'config' });
       expect(result.plugins.get('acme-shop')).toMatchObject({ source: 'npm' });
       expect(result.plugins.get('mercadolivre')).toMatchObject({ source: 'plugins-folder' });

@@ -118,7 +118,6 @@ function business(message: string, skuSellerId: string, code = '422.001'): HttpE
 /** `url` stands in for `https://api-mktplace.viavarejo.com.br` (routes under `/api/v4/…` and `/api/v2/…`). */
 export class FakeCasasBahia extends FakeServerBase<CasasBahiaCounters> {
   readonly clientId: string;
-  readonly accessToken: string;
   readonly categories: readonly ViaCategory[];
   /** Imported SKUs by seller SKU id (`idSkuLojista`), whatever their status. */
   readonly imports = new Map<string, ViaImportedSku>();
@@ -127,18 +126,18 @@ export class FakeCasasBahia extends FakeServerBase<CasasBahiaCounters> {
   readonly counters: CasasBahiaCounters = itemCounters({ optIns: 0, confirmations: 0 });
   readonly #clock: () => number;
   #offset = 0;
-  readonly #lifecycle: { processingMs: number; integrationMs: number } | 'manual';
+  #lifecycle: { processingMs: number; integrationMs: number } | 'manual';
+  #accessToken: string;
   readonly #bucket: TokenBucket | undefined;
   readonly #fixedRetryAfter: number | undefined;
 
   private constructor(opts: FakeCasasBahiaOptions) {
     super(500);
     this.clientId = opts.clientId ?? randomBytes(9).toString('base64url');
-    this.accessToken = opts.accessToken ?? randomBytes(18).toString('base64url');
+    this.#accessToken = opts.accessToken ?? randomBytes(18).toString('base64url');
     this.categories = opts.categories ?? DEFAULT_VIA_CATEGORIES;
     this.#clock = opts.clock ?? (() => performance.now());
-    this.#lifecycle =
-      opts.lifecycle === 'manual' ? 'manual' : { processingMs: opts.lifecycle?.processingMs ?? 0, integrationMs: opts.lifecycle?.integrationMs ?? 0 };
+    this.#lifecycle = FakeCasasBahia.#lifecycleOf(opts.lifecycle);
     const rate = opts.rateLimit === undefined ? { perSecond: 10 } : opts.rateLimit;
     this.#bucket = rate ? new TokenBucket(rate.perSecond, rate.burst, this.now()) : undefined;
     this.#fixedRetryAfter = rate ? rate.retryAfterSeconds : undefined;
@@ -152,6 +151,26 @@ export class FakeCasasBahia extends FakeServerBase<CasasBahiaCounters> {
       errorBody: (status, message) => genericError(status, undefined, status === 500 ? undefined : message).body,
     });
     return fake;
+  }
+
+  static #lifecycleOf(lifecycle: FakeCasasBahiaOptions['lifecycle']): { processingMs: number; integrationMs: number } | 'manual' {
+    return lifecycle === 'manual' ? 'manual' : { processingMs: lifecycle?.processingMs ?? 0, integrationMs: lifecycle?.integrationMs ?? 0 };
+  }
+
+  /** The one access token that works now. */
+  get accessToken(): string {
+    return this.#accessToken;
+  }
+
+  /** The seller's token is revoked and a new one issued (Via's tokens are static): the old one gets 401 from now on. */
+  rotateAccessToken(): string {
+    this.#accessToken = randomBytes(18).toString('base64url');
+    return this.#accessToken;
+  }
+
+  /** Changes how the timed steps move from now on (e.g. `'manual'` to hold SKUs in AGUARDANDO_PROCESSAMENTO). */
+  setLifecycle(lifecycle: FakeCasasBahiaOptions['lifecycle']): void {
+    this.#lifecycle = FakeCasasBahia.#lifecycleOf(lifecycle);
   }
 
   /** The fake clock: the configured clock plus every `advanceTime()`. */
@@ -284,7 +303,7 @@ export class FakeCasasBahia extends FakeServerBase<CasasBahiaCounters> {
 
     const found = findRoute(this.#routes, req.method, url.pathname);
     if (!found) throw genericError(404);
-    if (req.headers.client_id !== this.clientId || req.headers.access_token !== this.accessToken) {
+    if (req.headers.client_id !== this.clientId || req.headers.access_token !== this.#accessToken) {
       this.counters.unauthorized++;
       throw genericError(401);
     }

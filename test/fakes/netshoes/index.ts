@@ -97,7 +97,6 @@ const REVIEWS: readonly string[] = ['PENDING', 'APPROVED', 'REJECTED'] satisfies
 /** `url` stands in for `https://api-marketplace.netshoes.com.br` (routes under `/api/v2`). */
 export class FakeNetshoes extends FakeServerBase<NetshoesCounters> {
   readonly clientId: string;
-  readonly accessToken: string;
   readonly catalog: NetshoesCatalog;
   /** Products by seller SKU. */
   readonly products = new Map<string, NetshoesProduct>();
@@ -107,12 +106,13 @@ export class FakeNetshoes extends FakeServerBase<NetshoesCounters> {
   readonly #review: 'immediate' | 'manual';
   readonly #sandbox: boolean;
   readonly #now: () => number;
+  #accessToken: string;
 
   private constructor(opts: FakeNetshoesOptions) {
     super(500);
     this.#now = opts.clock ?? (() => performance.now());
     this.clientId = opts.clientId ?? randomBytes(9).toString('base64url');
-    this.accessToken = opts.accessToken ?? randomBytes(9).toString('base64url');
+    this.#accessToken = opts.accessToken ?? randomBytes(9).toString('base64url');
     this.catalog = { ...DEFAULT_NETSHOES_CATALOG, ...opts.catalog };
     const perMinute = opts.callsPerMinute === undefined ? 50 : opts.callsPerMinute;
     this.#limiter = perMinute ? new WindowLimiter(perMinute, 60_000) : undefined;
@@ -129,6 +129,17 @@ export class FakeNetshoes extends FakeServerBase<NetshoesCounters> {
       errorBody: (status, message) => ({ type: TYPE_BY_STATUS[status] ?? 'Internal_Architecture_Error', description: message, notifications: [] }),
     });
     return fake;
+  }
+
+  /** The one access token that works now. */
+  get accessToken(): string {
+    return this.#accessToken;
+  }
+
+  /** The seller's token is revoked and a new one issued (Netshoes' tokens are static): the old one gets 401 from now on. */
+  rotateAccessToken(): string {
+    this.#accessToken = randomBytes(9).toString('base64url');
+    return this.#accessToken;
   }
 
   getProduct(sku: string): NetshoesProduct | undefined {
@@ -181,7 +192,7 @@ export class FakeNetshoes extends FakeServerBase<NetshoesCounters> {
 
     const found = findRoute(this.#routes, req.method, url.pathname);
     if (!found) throw netshoesError(404, 'Resource_Not_Found', 'Resource not found.');
-    if (req.headers.client_id !== this.clientId || req.headers.access_token !== this.accessToken) {
+    if (req.headers.client_id !== this.clientId || req.headers.access_token !== this.#accessToken) {
       this.counters.unauthorized++;
       throw netshoesError(401, 'Unauthorized', 'Missing or invalid client_id / access_token headers');
     }

@@ -83,7 +83,6 @@ const MAX_PER_PAGE = 100;
 /** `url` stands in for `https://api.skyhub.com.br`. */
 export class FakeSkyhub extends FakeServerBase<SkyhubCounters> {
   readonly userEmail: string;
-  readonly apiKey: string;
   readonly accountManagerKey: string;
   readonly lists: SkyhubLists;
   /** Products by seller SKU (variations live inside their product). */
@@ -92,12 +91,13 @@ export class FakeSkyhub extends FakeServerBase<SkyhubCounters> {
   readonly #perSecond: number | false;
   readonly #limiters = new Map<string, WindowLimiter>();
   readonly #now: () => number;
+  #apiKey: string;
 
   private constructor(opts: FakeSkyhubOptions) {
     super(500);
     this.#now = opts.clock ?? (() => performance.now());
     this.userEmail = opts.userEmail ?? 'integracao@fakestore.com.br';
-    this.apiKey = opts.apiKey ?? randomBytes(12).toString('base64url');
+    this.#apiKey = opts.apiKey ?? randomBytes(12).toString('base64url');
     this.accountManagerKey = opts.accountManagerKey ?? randomBytes(8).toString('hex');
     this.lists = { brands: opts.brands ?? DEFAULT_SKYHUB_BRANDS, categories: opts.categories ?? DEFAULT_SKYHUB_CATEGORIES };
     this.#perSecond = opts.requestsPerSecond === undefined ? 9 : opts.requestsPerSecond;
@@ -111,6 +111,17 @@ export class FakeSkyhub extends FakeServerBase<SkyhubCounters> {
       errorBody: (_status, message) => ({ error: message }),
     });
     return fake;
+  }
+
+  /** The one API key that works now. */
+  get apiKey(): string {
+    return this.#apiKey;
+  }
+
+  /** The seller's API key is revoked and a new one generated: the old one gets 401 from now on. */
+  rotateApiKey(): string {
+    this.#apiKey = randomBytes(12).toString('base64url');
+    return this.#apiKey;
   }
 
   /** The product with this SKU, or the product holding a variation with this SKU. */
@@ -150,7 +161,7 @@ export class FakeSkyhub extends FakeServerBase<SkyhubCounters> {
     if (!found) throw skyhubError(404, `Route ${req.method} ${url.pathname} not found`);
     if (
       req.headers['x-user-email'] !== this.userEmail ||
-      req.headers['x-api-key'] !== this.apiKey ||
+      req.headers['x-api-key'] !== this.#apiKey ||
       req.headers['x-accountmanager-key'] !== this.accountManagerKey
     ) {
       this.counters.unauthorized++;

@@ -65,3 +65,8 @@ export { DEFAULT_HOST_LIMITS, type HostLimits, type SupervisorStatus } from './p
 export { plainDataProblem } from './plugins/rpc/boundary.js';
 export { BLOCKED_BUILTINS } from './plugins/isolation/guard.js';
 export type * from './plugins/manifest.js';
+// Plugin authors' kit: validation rules (connector plugin validate, and the runtime at load), README generation.
+export { lintManifest, lintPlugin, type LintOptions, type LintReport } from './plugins/lint/lint.js';
+export { LINT_RULES, type Finding, type RuleId, type RuleInfo, type RuleScope, type Severity } from './plugins/lint/rules.js';
+export { README_SECTIONS, readmeSections, renderSection, updateReadme, type ReadmeSection, type ReadmeUpdate } from './plugins/docs.js';
+export { mappingContextSchema, MAPPING_CONTEXT_SCHEMA_PATH, SOURCE_APIS } from './mapping/context-schema.js';

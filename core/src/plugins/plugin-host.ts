@@ -94,6 +94,11 @@ export class PluginHost {
     for (const refusal of this.refused) {
       this.log.error({ plugin: refusal.label, dir: refusal.dir, code: refusal.error.code, problems: refusal.problems }, refusal.error.message);
     }
+    for (const plugin of this.plugins.values()) {
+      for (const w of plugin.warnings ?? []) {
+        this.log.warn({ plugin: `${plugin.manifest.name}@${plugin.manifest.version}`, rule: w.rule, pointer: w.path, fix: w.fix }, `plugin validation warning: ${w.path || '(package)'} ${w.message}`);
+      }
+    }
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -193,39 +193,7 @@ export class PluginHost {
 
   /** The integration as the plugin's context sees it: settings split from secrets, allowed hosts. */
   private binding(store: StoreConfig, plugin: DiscoveredPlugin): IntegrationBinding {
-    const { contributes } = plugin.manifest;
-    const marketplace = contributes.marketplace.id;
-    const integration = store.integrations.find((i) => i.marketplace === marketplace);
-    const all = integration?.settings ?? {};
-    const secretNames = secretSettingNames(contributes.marketplace.settings);
-    const settings: Record<string, unknown> = {};
-    const secrets: Record<string, string> = {};
-    for (const [name, value] of Object.entries(all)) {
-      if (secretNames.has(name)) {
-        if (typeof value === 'string') secrets[name] = value;
-      } else {
-        settings[name] = value;
-      }
-    }
-    const baseUrl = typeof settings.apiBaseUrl === 'string' ? settings.apiBaseUrl : undefined;
-    let baseHost: string | undefined;
-    try {
-      baseHost = baseUrl ? new URL(baseUrl).hostname : undefined;
-    } catch {
-      baseHost = undefined;
-    }
-    return {
-      ref: { store: store.account, marketplace },
-      settings: structuredClone(settings),
-      secrets,
-      http: {
-        plugin: `${plugin.manifest.name}@${plugin.manifest.version}`,
-        marketplace,
-        baseUrl,
-        allowedHosts: [...contributes.marketplace.allowedHosts, ...(baseHost ? [baseHost] : [])],
-        defaultTimeoutMs: this.options.httpTimeoutMs ?? 20_000,
-      },
-    };
+    return integrationBinding(store, plugin.manifest, this.options.httpTimeoutMs ?? 20_000);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -415,6 +383,47 @@ export class PluginHost {
   hostOf(marketplace: string) {
     return this.supervisors.get(marketplace)?.hostProcess;
   }
+}
+
+/**
+ * The integration as a plugin's context sees it: settings split from secrets (which reach the plugin
+ * only through ctx.secrets), and the hosts ctx.http may reach (the manifest's, plus the host of the
+ * integration's apiBaseUrl). The extension host and the test host (core/src/testing) both use it.
+ */
+export function integrationBinding(store: StoreConfig, manifest: PluginManifest, defaultTimeoutMs: number): IntegrationBinding {
+  const { contributes } = manifest;
+  const marketplace = contributes.marketplace.id;
+  const integration = store.integrations.find((i) => i.marketplace === marketplace);
+  const all = integration?.settings ?? {};
+  const secretNames = secretSettingNames(contributes.marketplace.settings);
+  const settings: Record<string, unknown> = {};
+  const secrets: Record<string, string> = {};
+  for (const [name, value] of Object.entries(all)) {
+    if (secretNames.has(name)) {
+      if (typeof value === 'string') secrets[name] = value;
+    } else {
+      settings[name] = value;
+    }
+  }
+  const baseUrl = typeof settings.apiBaseUrl === 'string' ? settings.apiBaseUrl : undefined;
+  let baseHost: string | undefined;
+  try {
+    baseHost = baseUrl ? new URL(baseUrl).hostname : undefined;
+  } catch {
+    baseHost = undefined;
+  }
+  return {
+    ref: { store: store.account, marketplace },
+    settings: structuredClone(settings),
+    secrets,
+    http: {
+      plugin: `${manifest.name}@${manifest.version}`,
+      marketplace,
+      baseUrl,
+      allowedHosts: [...contributes.marketplace.allowedHosts, ...(baseHost ? [baseHost] : [])],
+      defaultTimeoutMs,
+    },
+  };
 }
 
 /** Top-level settings the schema marks `"x-secret": true`. */

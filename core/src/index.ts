@@ -70,3 +70,4 @@ export { lintManifest, lintPlugin, type LintOptions, type LintReport } from './p
 export { LINT_RULES, type Finding, type RuleId, type RuleInfo, type RuleScope, type Severity } from './plugins/lint/rules.js';
 export { README_SECTIONS, readmeSections, renderSection, updateReadme, type ReadmeSection, type ReadmeUpdate } from './plugins/docs.js';
 export { mappingContextSchema, MAPPING_CONTEXT_SCHEMA_PATH, SOURCE_APIS } from './mapping/context-schema.js';
+export { PluginActivations, RUNTIME_ID, type ActivationRecord, type ActivationState } from './plugins/activations.js';

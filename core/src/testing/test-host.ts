@@ -131,7 +131,7 @@ export interface TestHost {
   policyWarnings(skuId: string | number): PolicyWarning[];
   /** Why the integration is paused (refused credentials), or undefined. */
   readonly paused: string | undefined;
-  /** New settings (e.g. fixed credentials): the plugin is activated again, a paused integration resumes. */
+  /** New settings (e.g. fixed credentials; the fake's URL stays the apiBaseUrl): the plugin is activated again, a paused integration resumes. */
   updateSettings(settings: Record<string, unknown>): Promise<void>;
   /** Rate-budget figures per operation (calls granted, 429s). */
   budgets(): Array<{ operation: string; granted: number; rateLimited: number }>;
@@ -175,7 +175,8 @@ export async function createTestHost(options: TestHostOptions): Promise<TestHost
   const log = options.logger ?? createLogger({ level: 'silent' });
   const label = `${manifest.name}@${manifest.version}`;
 
-  const settings = { ...(options.fake ? { apiBaseUrl: options.fake.url } : {}), ...structuredClone(options.settings ?? {}) };
+  const withFake = (given: Record<string, unknown>) => ({ ...(options.fake ? { apiBaseUrl: options.fake.url } : {}), ...structuredClone(given) });
+  const settings = withFake(options.settings ?? {});
   const config: ConnectorConfig = parseConfig({
     stores: [
       {
@@ -373,7 +374,7 @@ export async function createTestHost(options: TestHostOptions): Promise<TestHost
     policyWarnings: (skuId) => warnings.current.get(`${account}\0${mp.id}\0${String(skuId)}`) ?? [],
 
     async updateSettings(next) {
-      const value = structuredClone(next);
+      const value = withFake(next);
       validateSettings(value);
       integration.settings = value;
       await plugin.deactivate();

@@ -212,23 +212,35 @@ export function scaffoldPlugin(options: ScaffoldOptions): ScaffoldResult {
   }
 }
 
-/** The repository's tsconfig.json references every package `tsc -b` builds: add the new plugin's. */
+const REFERENCE = /^\s*\{ "path": "plugins\/[^"]+" \},?\s*$/;
+const referenceLine = (id: string) => `    { "path": "plugins/${id}" },`;
+
+/**
+ * The repository's tsconfig.json references every package `tsc -b` builds: the new plugin's goes
+ * after the last plugin's line, in the file's own format (one reference per line).
+ */
 function addReference(repo: string, id: string) {
   const file = join(repo, 'tsconfig.json');
-  const config = JSON.parse(readFileSync(file, 'utf8')) as { references?: Array<{ path: string }> };
-  const path = `plugins/${id}`;
-  config.references ??= [];
-  if (config.references.some((r) => r.path === path)) return;
-  // After the existing plugins (server and cli may depend on plugins; plugins depend on core only).
-  const lastPlugin = config.references.map((r) => r.path).findLastIndex((p) => p.startsWith('plugins/'));
-  config.references.splice(lastPlugin >= 0 ? lastPlugin + 1 : config.references.length, 0, { path });
-  writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`);
+  const text = readFileSync(file, 'utf8');
+  const config = JSON.parse(text) as { references?: Array<{ path: string }> };
+  if ((config.references ?? []).some((r) => r.path === `plugins/${id}`)) return;
+  const lines = text.split('\n');
+  const last = lines.findLastIndex((l) => REFERENCE.test(l));
+  if (last < 0) throw new Error(`cannot find where to add plugins/${id} in ${file}: add { "path": "plugins/${id}" } to its references`);
+  const lastHasComma = lines[last].trimEnd().endsWith(',');
+  if (!lastHasComma) lines[last] = `${lines[last].trimEnd()},`;
+  lines.splice(last + 1, 0, lastHasComma ? referenceLine(id) : referenceLine(id).replace(/,$/, ''));
+  writeFileSync(file, lines.join('\n'));
 }
 
-/** Undoes addReference (the in-repo tests generate a plugin and remove it afterwards). */
+/** Undoes addReference (the in-repo test generates a plugin and removes it afterwards). */
 export function removeReference(repo: string, id: string) {
   const file = join(repo, 'tsconfig.json');
-  const config = JSON.parse(readFileSync(file, 'utf8')) as { references?: Array<{ path: string }> };
-  config.references = (config.references ?? []).filter((r) => r.path !== `plugins/${id}`);
-  writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`);
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const at = lines.findIndex((l) => l.trim().replace(/,$/, '') === referenceLine(id).trim().replace(/,$/, ''));
+  if (at < 0) return;
+  const wasLast = !lines[at].trimEnd().endsWith(',');
+  lines.splice(at, 1);
+  if (wasLast && at > 0) lines[at - 1] = lines[at - 1].replace(/,(\s*)$/, '$1');
+  writeFileSync(file, lines.join('\n'));
 }

@@ -334,7 +334,10 @@ export async function createTestHost(options: TestHostOptions): Promise<TestHost
       const saved = new Map(snapshots);
       for (const s of items) snapshots.set(s.skuId, s);
       try {
-        await stage.handle(store, integration, items.map((s, i) => ({ id: `map-${i}`, name: syncQueue, data: { skuId: s.skuId, requestId: `map-${s.skuId}` } })) as never);
+        const results = await stage.handle(store, integration, items.map((s, i) => ({ id: `map-${i}`, name: syncQueue, data: { skuId: s.skuId, requestId: `map-${s.skuId}` } })) as never);
+        // E5: the mapping could not run at all (a plugin op without a transform handler, a handler the manifest promises missing…).
+        const failed = results.find((r) => r.status === 'failed');
+        if (failed) throw Errors.mapperUnavailable(mp.id, (failed.output as { message?: string } | undefined)?.message ?? 'the mapping failed');
       } finally {
         snapshots.clear();
         for (const [k, v] of saved) snapshots.set(k, v);

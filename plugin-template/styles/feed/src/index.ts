@@ -8,6 +8,7 @@ import {
   definePlugin,
   MarketplaceErrors,
   type FeedStatus,
+  type ItemRef,
   type Lot,
   type PluginContext,
   type RemoteState,
@@ -28,6 +29,15 @@ export function activate(ctx: PluginContext) {
   return {
     publish: feedsOnly,
     update: feedsOnly,
+
+    /**
+     * The manifest says `canDeactivate`: one SKU taken off sale at once, as a one-entry feed (stock 0,
+     * inactive). Withdrawals also travel in lots (an empty payload, below).
+     */
+    async deactivate(item: ItemRef) {
+      const feed = await api.submitFeed([{ sku: item.skuId, stock: 0, status: 'inactive' }]);
+      return { response: { feedId: feed.id } };
+    },
 
     /** One lot → one feed. A SKU the core withdraws (VTEX no longer sells it) comes with an empty payload: it is deactivated. */
     async submitFeed(lot: Lot) {

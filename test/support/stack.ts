@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { ConnectorRuntime, createLogger, parseConfig } from '@connector/core';
+import { ConnectorRuntime, createLogger, parseConfig, type RuntimeOptions } from '@connector/core';
 import { buildServer } from '@connector/server';
 import { FakeMercadoLivre, FakeVtex, type FakeMercadoLivreOptions, type FakeVtexOptions } from '../fakes/index.js';
 import { openTestDatabase, type TestDatabase } from './database.js';
@@ -25,6 +25,8 @@ export interface StackOptions {
   delivery?: Record<string, unknown>;
   /** The config's `reconciliation` section; tests turn the schedules off unless they say otherwise. */
   reconciliation?: Record<string, unknown>;
+  /** Extension host options (e.g. where discovery looks for npm-installed plugins). */
+  pluginHost?: RuntimeOptions['pluginHost'];
 }
 
 export interface Stack {
@@ -77,6 +79,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     database: tdb.db,
     logger: createLogger({ level: process.env.CONNECTOR_TEST_LOG ?? 'silent' }),
     workers: options.workers ?? true,
+    ...(options.pluginHost ? { pluginHost: options.pluginHost } : {}),
   });
   await runtime.start();
   const app = buildServer(runtime);

@@ -394,7 +394,7 @@ function limitFindings(manifest: PluginManifest): Finding[] {
       finding(
         'limits/unknown-operation',
         `${MP}/limits/rate/${escapePointer(operation)}`,
-        `"${operation}" is not an operation the core calls for a ${mode} plugin`,
+        `"${operation}" is not an operation the core calls for ${mode === 'item' ? 'an item' : 'a feed'} plugin`,
         `use "default" or one of ${OPERATIONS[mode].join(', ')}`,
       ),
     );

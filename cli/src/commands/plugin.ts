@@ -75,7 +75,7 @@ async function runtimeRecords(args: ListArgs): Promise<RuntimeRecords> {
     };
   } catch (error) {
     const note = isConnectorError(error) && error.code === 'CONNECTOR_ERR_DATABASE_IN_USE'
-      ? `${error.message} — states are unknown while it runs (with Postgres, any number of processes can read them)`
+      ? `${error.code}: ${error.message} — states are unknown while it runs (with Postgres, any number of processes can read them)`
       : `cannot read the runtime's records: ${(error as Error).message} (run connector db migrate?)`;
     return { database: { available: false, note }, health: [], activations: [] };
   } finally {

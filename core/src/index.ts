@@ -71,3 +71,4 @@ export { LINT_RULES, type Finding, type RuleId, type RuleInfo, type RuleScope, t
 export { README_SECTIONS, readmeSections, renderSection, updateReadme, type ReadmeSection, type ReadmeUpdate } from './plugins/docs.js';
 export { mappingContextSchema, MAPPING_CONTEXT_SCHEMA_PATH, SOURCE_APIS } from './mapping/context-schema.js';
 export { PluginActivations, RUNTIME_ID, type ActivationRecord, type ActivationState } from './plugins/activations.js';
+export { markedBlock, renderManifestReference, renderRuleCatalogue, renderSourcePaths, replaceMarkedBlock } from './plugins/docs.js';

@@ -173,3 +173,117 @@ export function updateReadme(readme: string | undefined, manifest: PluginManifes
   }
   return { text, updated, inserted };
 }
+
+// ---------------------------------------------------------------------------------------------
+// docs/plugin-authoring.md: the parts generated from the code (the manifest schema, the rule
+// catalogue, the mapping context). `npm run schema -w core` rewrites them; a test keeps them equal.
+// ---------------------------------------------------------------------------------------------
+
+interface SchemaNode {
+  type?: string | string[];
+  description?: string;
+  enum?: unknown[];
+  const?: unknown;
+  $ref?: string;
+  items?: SchemaNode;
+  properties?: Record<string, SchemaNode>;
+  additionalProperties?: boolean | SchemaNode;
+  required?: string[];
+  pattern?: string;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  minLength?: number;
+  maxLength?: number;
+  default?: unknown;
+  format?: string;
+}
+
+function typeText(node: SchemaNode): string {
+  if (node.$ref) {
+    const name = node.$ref.split('/').pop()!;
+    return `[${name}](#${name.replace(/\./g, '').toLowerCase()})`;
+  }
+  if (node.enum) return node.enum.map((v) => `\`${JSON.stringify(v)}\``).join(' \\| ');
+  if (node.const !== undefined) return `\`${JSON.stringify(node.const)}\``;
+  const type = [node.type ?? (node.properties ? 'object' : 'any')].flat().join(' \\| ');
+  if (type === 'array' && node.items) return `array of ${typeText(node.items)}`;
+  if (type === 'object' && node.additionalProperties && typeof node.additionalProperties === 'object' && !node.properties) return `object of ${typeText(node.additionalProperties)}`;
+  return type;
+}
+
+function constraints(node: SchemaNode): string {
+  const out: string[] = [];
+  if (node.format) out.push(`format ${node.format}`);
+  if (node.pattern) out.push(`pattern \`${node.pattern}\``);
+  if (node.maxLength !== undefined) out.push(`${node.minLength ?? 0}–${node.maxLength} characters`);
+  else if (node.minLength === 1) out.push('not empty');
+  else if (node.minLength !== undefined) out.push(`at least ${node.minLength} characters`);
+  if (node.minimum !== undefined) out.push(`≥ ${node.minimum}`);
+  if (node.exclusiveMinimum !== undefined) out.push(`> ${node.exclusiveMinimum}`);
+  if (node.maximum !== undefined) out.push(`≤ ${node.maximum}`);
+  if (node.default !== undefined) out.push(`default \`${JSON.stringify(node.default)}\``);
+  return out.join(', ');
+}
+
+const what = (node: SchemaNode) => {
+  const c = constraints(node);
+  return cell([node.description, c && (node.description ? `(${c})` : c)].filter(Boolean).join(' ')) || '—';
+};
+
+function propertyTable(node: SchemaNode): string {
+  const required = new Set(node.required ?? []);
+  const lines = ['| key | type | required | what |', '| --- | --- | --- | --- |'];
+  for (const [key, prop] of Object.entries(node.properties ?? {})) {
+    lines.push(`| \`${key}\` | ${typeText(prop)} | ${required.has(key) ? 'yes' : 'no'} | ${what(prop)} |`);
+  }
+  return lines.join('\n');
+}
+
+/** The manifest reference: every key of the published schema, per object, with type, requirement and meaning. */
+export function renderManifestReference(schema: Record<string, unknown>): string {
+  const root = schema as SchemaNode & { definitions?: Record<string, SchemaNode> };
+  const sections: string[] = [];
+  // An object's table, then a section for each object nested in it (engines, contributes.marketplace…).
+  const section = (title: string, node: SchemaNode) => {
+    sections.push(`#### ${title}\n\n${node.description && title !== 'package.json' ? `${node.description}\n\n` : ''}${propertyTable(node)}`);
+    for (const [key, prop] of Object.entries(node.properties ?? {})) if (prop.properties && !prop.$ref) section(title === 'package.json' ? key : `${title}.${key}`, prop);
+  };
+  section('package.json', root);
+  for (const [name, node] of Object.entries(root.definitions ?? {})) {
+    if (node.properties) section(name, node);
+    else sections.push(`#### ${name}\n\n${node.description ? `${node.description}\n\n` : ''}${typeText(node)}${constraints(node) ? ` (${constraints(node)})` : ''}`);
+  }
+  return sections.join('\n\n');
+}
+
+/** The validation rules, as `connector plugin validate` reports them. */
+export function renderRuleCatalogue(rules: Record<string, { severity: string; scope: string; summary: string }>): string {
+  const lines = ['| rule | severity | at load | what it finds |', '| --- | --- | --- | --- |'];
+  for (const [id, r] of Object.entries(rules)) lines.push(`| \`${id}\` | ${r.severity} | ${r.scope === 'manifest' ? 'yes' : 'no (validate only)'} | ${cell(r.summary)} |`);
+  return lines.join('\n');
+}
+
+/** What a `source` may read: each root of the mapping context and its fields (one level; deeper paths per the schema). */
+export function renderSourcePaths(contextSchema: Record<string, unknown>, apis: Record<string, string>): string {
+  const roots = (contextSchema as SchemaNode).properties ?? {};
+  const lines = ['| root | fields | read from |', '| --- | --- | --- |'];
+  for (const [root, node] of Object.entries(roots)) {
+    const fields = Object.keys(node.properties ?? {});
+    const what = fields.length ? fields.map((f) => `\`${f}\``).join(', ') : root === 'settings' ? "the plugin's own settings (not the secrets)" : `(${typeText(node)})`;
+    lines.push(`| \`${root}\` | ${what} | ${apis[root] ? `\`${apis[root]}\`` : cell(node.description ?? '—')} |`);
+  }
+  return lines.join('\n');
+}
+
+/** Replaces the content between `<!-- name:start … -->` and `<!-- name:end -->` (which must exist). */
+export function replaceMarkedBlock(text: string, name: string, content: string): string {
+  const pattern = new RegExp(`(<!-- ${name}:start[^>]*-->\\n)[\\s\\S]*?\\n?(<!-- ${name}:end -->)`);
+  if (!pattern.test(text)) throw new Error(`no <!-- ${name}:start --> … <!-- ${name}:end --> markers`);
+  return text.replace(pattern, (_m, start: string, end: string) => `${start}${content}\n${end}`);
+}
+
+/** The content between a block's markers, or undefined. */
+export function markedBlock(text: string, name: string): string | undefined {
+  return new RegExp(`<!-- ${name}:start[^>]*-->\\n([\\s\\S]*?)\\n?<!-- ${name}:end -->`).exec(text)?.[1];
+}

@@ -66,6 +66,14 @@ describe('connector plugin new acme, inside the repository', () => {
     expect(existsSync(join(DIR, 'dist/index.js'))).toBe(true);
   });
 
+  it("passes its own tests in the workspace (type-checked, run by the repository's vitest)", () => {
+    const typecheck = spawnSync(join(REPO, 'node_modules/.bin/tsc'), ['-p', 'plugins/acme/tsconfig.test.json'], { cwd: REPO, encoding: 'utf8' });
+    expect(typecheck.stdout + typecheck.stderr).toBe('');
+    const tests = spawnSync(process.execPath, [join(REPO, 'node_modules/vitest/vitest.mjs'), 'run', 'plugins/acme'], { cwd: REPO, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    expect(tests.status, tests.stdout + tests.stderr).toBe(0);
+    expect(tests.stdout).toMatch(/Test Files\s+2 passed/);
+  });
+
   it('passes connector plugin validate', async () => {
     const { code, stdout } = await runCli(['plugin', 'validate', 'plugins/acme', '--json'], {}, REPO);
     expect(JSON.parse(stdout)).toMatchObject({ ok: true, errors: 0, warnings: 0, findings: [] });

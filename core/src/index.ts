@@ -75,3 +75,10 @@ export { toMessage } from './oplog/operation-log.js';
 export { DEFAULT_ADMIN, MIN_ADMIN_TOKEN_LENGTH } from './config/load.js';
 export type { AdminConfig } from './config/types.js';
 export { toProblems } from './config/validation.js';
+// Plugin authors' kit: validation rules (connector plugin validate, and the runtime at load), README generation.
+export { lintManifest, lintPlugin, type LintOptions, type LintReport } from './plugins/lint/lint.js';
+export { LINT_RULES, type Finding, type RuleId, type RuleInfo, type RuleScope, type Severity } from './plugins/lint/rules.js';
+export { README_SECTIONS, readmeSections, renderSection, updateReadme, type ReadmeSection, type ReadmeUpdate } from './plugins/docs.js';
+export { mappingContextSchema, MAPPING_CONTEXT_SCHEMA_PATH, SOURCE_APIS } from './mapping/context-schema.js';
+export { PluginActivations, RUNTIME_ID, type ActivationRecord, type ActivationState } from './plugins/activations.js';
+export { markedBlock, renderManifestReference, renderRuleCatalogue, renderSourcePaths, replaceMarkedBlock } from './plugins/docs.js';

@@ -9,13 +9,15 @@ describe('migrations', () => {
   });
   afterAll(async () => tdb?.cleanup());
 
-  it('are numbered 1..n without gaps', () => {
-    expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
+  // Numbers are assigned per branch (parallel work), so a branch may miss some until all are merged.
+  it('are numbered in ascending order, each number once', () => {
+    const versions = MIGRATIONS.map((m) => m.version);
+    expect(versions).toEqual([...new Set(versions)].sort((a, b) => a - b));
   });
 
   it('apply once: a second run applies nothing, concurrent runs do not collide', async () => {
     const again = await Promise.all([migrate(tdb.db), migrate(tdb.db)]);
-    for (const report of again) expect(report).toEqual({ applied: [], current: MIGRATIONS.length });
+    for (const report of again) expect(report).toEqual({ applied: [], current: Math.max(...MIGRATIONS.map((m) => m.version)) });
     const rows = await tdb.db.query<{ version: number }>(`select version from ${tdb.db.schema}.schema_migrations order by version`);
     expect(rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
   });

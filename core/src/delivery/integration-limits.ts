@@ -23,9 +23,9 @@ export class IntegrationLimitsService {
   private readonly cache = new Map<string, IntegrationLimits>();
 
   constructor(
-    @inject(TOKENS.PluginHost) private readonly plugins: PluginHost,
-    @inject(TOKENS.StoreRegistry) private readonly stores: StoreRegistry,
-    @inject(TOKENS.RateBudget) private readonly budget: RateBudget,
+    @inject(TOKENS.PluginHost) private readonly plugins: Pick<PluginHost, 'manifest'>,
+    @inject(TOKENS.StoreRegistry) private readonly stores: Pick<StoreRegistry, 'integration' | 'get' | 'list'>,
+    @inject(TOKENS.RateBudget) private readonly budget: Pick<RateBudget, 'ensure'>,
   ) {}
 
   /** Effective limits of `store` × `marketplace` (what the admin API and `connector plugin list` show). */

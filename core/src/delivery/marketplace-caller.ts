@@ -62,13 +62,14 @@ export interface CallOptions {
 export class MarketplaceCaller {
   private readonly refreshes = new Map<string, { at: number; pending?: Promise<boolean> }>();
 
+  // Typed by what the caller uses, so the test host (core/src/testing) runs this very caller in-process.
   constructor(
-    @inject(TOKENS.PluginHost) private readonly plugins: PluginHost,
-    @inject(TOKENS.RateBudget) private readonly budget: RateBudget,
-    @inject(TOKENS.Breakers) private readonly breakers: Breakers,
-    @inject(TOKENS.Contingency) private readonly contingency: Contingency,
-    @inject(TOKENS.DeliveryGate) private readonly gate: DeliveryGate,
-    @inject(TOKENS.IntegrationLimits) private readonly limits: IntegrationLimitsService,
+    @inject(TOKENS.PluginHost) private readonly plugins: Pick<PluginHost, 'handlers'>,
+    @inject(TOKENS.RateBudget) private readonly budget: Pick<RateBudget, 'take' | 'penalize'>,
+    @inject(TOKENS.Breakers) private readonly breakers: Pick<Breakers, 'failure' | 'success'>,
+    @inject(TOKENS.Contingency) private readonly contingency: Pick<Contingency, 'pause'>,
+    @inject(TOKENS.DeliveryGate) private readonly gate: Pick<DeliveryGate, 'isOpen' | 'state' | 'retryAt' | 'noteBreaker' | 'notePaused'>,
+    @inject(TOKENS.IntegrationLimits) private readonly limits: Pick<IntegrationLimitsService, 'bucketFor'>,
     @inject(TOKENS.Clock) private readonly clock: Clock,
     @inject(TOKENS.Logger) private readonly log: Logger,
   ) {}

@@ -29,7 +29,7 @@ export interface MarketplaceSpec {
 export class MarketplaceSpecs {
   private readonly specs = new Map<string, { spec: MarketplaceSpec; problems: FieldProblem[] }>();
 
-  constructor(@inject(TOKENS.PluginHost) private readonly plugins: PluginHost) {}
+  constructor(@inject(TOKENS.PluginHost) private readonly plugins: Pick<PluginHost, 'manifest'>) {}
 
   /** Every problem of `marketplace`'s mapping and rules (empty when it is sound). */
   problems(marketplace: string): FieldProblem[] {

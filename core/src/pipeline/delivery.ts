@@ -33,15 +33,17 @@ export type DeliveryOutcome =
  * (4xx) is final: the seller sees the marketplace's message. Work that must wait (breaker open,
  * integration paused) is put back in the queue without spending a retry.
  */
+// Dependencies are typed by what the stage uses of them, so the test host (core/src/testing) can run
+// this very stage on in-memory storage (the database is only read by the breaker's probe).
 @injectable()
 export class DeliveryStage {
   constructor(
-    @inject(TOKENS.Boss) private readonly boss: PgBoss,
-    @inject(TOKENS.Database) private readonly db: Database,
-    @inject(TOKENS.StateRepository) private readonly state: StateRepository,
-    @inject(TOKENS.MarketplaceCaller) private readonly caller: MarketplaceCaller,
-    @inject(TOKENS.PublishIntents) private readonly intents: PublishIntents,
-    @inject(TOKENS.IntegrationLimits) private readonly limits: IntegrationLimitsService,
+    @inject(TOKENS.Boss) private readonly boss: Pick<PgBoss, 'insert'>,
+    @inject(TOKENS.Database) private readonly db: Pick<Database, 'query'>,
+    @inject(TOKENS.StateRepository) private readonly state: Pick<StateRepository, 'load' | 'apply'>,
+    @inject(TOKENS.MarketplaceCaller) private readonly caller: Pick<MarketplaceCaller, 'call'>,
+    @inject(TOKENS.PublishIntents) private readonly intents: Pick<PublishIntents, 'pending' | 'begin' | 'complete' | 'clear'>,
+    @inject(TOKENS.IntegrationLimits) private readonly limits: Pick<IntegrationLimitsService, 'get'>,
     @inject(TOKENS.Clock) private readonly clock: Clock,
     @inject(TOKENS.Logger) private readonly log: Logger,
   ) {}

@@ -56,20 +56,22 @@ interface Evaluation {
  *     marketplace last confirmed.
  * Every outcome is one state row and one operation log entry with the seller's whole list of fixes.
  */
+// Dependencies are typed by what the stage uses of them, so the test host (core/src/testing) can run
+// this very stage on in-memory storage.
 @injectable()
 export class MarketplaceSyncStage {
   private readonly checkedHandlers = new WeakSet<MarketplaceHandlers>();
 
   constructor(
-    @inject(TOKENS.Boss) private readonly boss: PgBoss,
-    @inject(TOKENS.PluginHost) private readonly plugins: PluginHost,
-    @inject(TOKENS.MarketplaceSpecs) private readonly specs: MarketplaceSpecs,
-    @inject(TOKENS.SnapshotRepository) private readonly snapshots: SnapshotRepository,
-    @inject(TOKENS.StateRepository) private readonly state: StateRepository,
-    @inject(TOKENS.CategoryMappings) private readonly categories: CategoryMappings,
-    @inject(TOKENS.PolicyEngine) private readonly policies: PolicyEngine,
-    @inject(TOKENS.PolicyWarnings) private readonly warnings: PolicyWarnings,
-    @inject(TOKENS.OperationLog) private readonly oplog: OperationLog,
+    @inject(TOKENS.Boss) private readonly boss: Pick<PgBoss, 'work' | 'insert'>,
+    @inject(TOKENS.PluginHost) private readonly plugins: Pick<PluginHost, 'handlers'>,
+    @inject(TOKENS.MarketplaceSpecs) private readonly specs: Pick<MarketplaceSpecs, 'get' | 'checkHandlers'>,
+    @inject(TOKENS.SnapshotRepository) private readonly snapshots: Pick<SnapshotRepository, 'loadMany'>,
+    @inject(TOKENS.StateRepository) private readonly state: Pick<StateRepository, 'load' | 'apply'>,
+    @inject(TOKENS.CategoryMappings) private readonly categories: Pick<CategoryMappings, 'forIntegration'>,
+    @inject(TOKENS.PolicyEngine) private readonly policies: Pick<PolicyEngine, 'apply'>,
+    @inject(TOKENS.PolicyWarnings) private readonly warnings: Pick<PolicyWarnings, 'approvals' | 'sync'>,
+    @inject(TOKENS.OperationLog) private readonly oplog: Pick<OperationLog, 'write'>,
     @inject(TOKENS.Logger) private readonly log: Logger,
   ) {}
 

@@ -52,7 +52,7 @@ export class ContextServices {
   constructor(
     private readonly log: Logger,
     private readonly meter: HttpMeter,
-    private readonly state: PluginStateRepository,
+    private readonly state: Pick<PluginStateRepository, 'run'>,
   ) {}
 
   async http(plugin: string, binding: IntegrationBinding, operation: string, raw: WireHttpRequest): Promise<WireHttpResponse> {

@@ -3,7 +3,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Errors, type ConnectorError } from '../errors/errors.js';
 import type { DiscoveredPlugin, PluginManifest, PluginSource } from './manifest.js';
-import { validateManifest, type PluginProblem } from './manifest-validation.js';
+import type { PluginProblem } from './manifest-validation.js';
+import { lintManifest, toProblems } from './lint/lint.js';
 
 /** The keyword an npm package carries to be found as a plugin. */
 export const PLUGIN_KEYWORD = 'connector-plugin';
@@ -78,12 +79,16 @@ export function discoverPlugins(options: DiscoveryOptions): DiscoveryResult {
     const raw = read.value;
     const label = labelOf(raw, candidate.dir);
     const marketplace = claimedMarketplace(raw);
-    const verdict = validateManifest(raw, candidate.dir, options.apiVersion);
+    // The validation rules of `connector plugin validate` (manifest scope): errors refuse the plugin, warnings travel with it.
+    const report = lintManifest(raw, candidate.dir, { apiVersion: options.apiVersion, scope: 'load' });
+    const verdict = report.verdict;
     if (!verdict.ok) {
-      const error = verdict.kind === 'incompatible' ? Errors.pluginIncompatible(label, verdict.problems) : Errors.pluginInvalid(label, verdict.problems);
-      refused.push(refusal(candidate, label, marketplace, error, verdict.problems));
+      const problems = toProblems(report.findings.filter((f) => f.severity === 'error'));
+      const error = verdict.kind === 'incompatible' ? Errors.pluginIncompatible(label, problems) : Errors.pluginInvalid(label, problems);
+      refused.push(refusal(candidate, label, marketplace, error, problems));
       continue;
     }
+    const warnings = toProblems(report.findings.filter((f) => f.severity === 'warning'));
     const id = verdict.manifest.contributes.marketplace.id;
     const first = plugins.get(id);
     if (first) {
@@ -95,7 +100,7 @@ export function discoverPlugins(options: DiscoveryOptions): DiscoveryResult {
       refused.push(refusal(candidate, label, id, Errors.pluginDuplicate(label, problems), problems));
       continue;
     }
-    plugins.set(id, { dir: candidate.dir, source: candidate.source, manifest: verdict.manifest });
+    plugins.set(id, { dir: candidate.dir, source: candidate.source, manifest: verdict.manifest, ...(warnings.length ? { warnings } : {}) });
   }
   return { plugins, refused, searched };
 }

@@ -60,23 +60,25 @@ export function engineProblems(range: string, apiVersion: string = PLUGIN_API_VE
   const path = '/engines/connector';
   const apiMajor = semver.major(apiVersion);
   const min = semver.minVersion(range);
-  if (!min) return [{ path, message: `"${range}" matches no version`, fix: `use "^${apiMajor}.0.0"` }];
+  if (!min) return [{ path, message: `"${range}" matches no version`, fix: `use "^${apiMajor}.0.0"`, rule: 'manifest/engine-range' }];
   if (semver.intersects(range, `>=${min.major + 1}.0.0`)) {
     return [{
       path,
       message: `"${range}" spans more than one major of the plugin API`,
       fix: `pin it to the major the plugin was built against, e.g. "^${min.major}.0.0"`,
+      rule: 'manifest/engine-range',
     }];
   }
   if (semver.satisfies(apiVersion, range, { includePrerelease: true })) return [];
   const message = `requires plugin API ${range}, but this connector implements ${apiVersion}`;
+  const rule = 'manifest/engine-incompatible';
   if (min.major > apiMajor) {
-    return [{ path, message, fix: `upgrade the connector to one implementing plugin API ${min.major}.x, or install a version of the plugin built for "^${apiMajor}.0.0"` }];
+    return [{ path, message, fix: `upgrade the connector to one implementing plugin API ${min.major}.x, or install a version of the plugin built for "^${apiMajor}.0.0"`, rule }];
   }
   if (min.major < apiMajor) {
-    return [{ path, message, fix: `install a version of the plugin built for plugin API "^${apiMajor}.0.0" (this one targets ${min.major}.x)` }];
+    return [{ path, message, fix: `install a version of the plugin built for plugin API "^${apiMajor}.0.0" (this one targets ${min.major}.x)`, rule }];
   }
-  return [{ path, message, fix: `upgrade the connector to plugin API ${min.version} or later within ${apiMajor}.x` }];
+  return [{ path, message, fix: `upgrade the connector to plugin API ${min.version} or later within ${apiMajor}.x`, rule }];
 }
 
 function activationProblems(manifest: PluginManifest): PluginProblem[] {
@@ -84,7 +86,7 @@ function activationProblems(manifest: PluginManifest): PluginProblem[] {
   return (manifest.activationEvents ?? []).flatMap((event, i) => {
     const [kind, target] = event.split(':');
     if (kind === 'onMarketplace' && target !== id) {
-      return [{ path: `/activationEvents/${i}`, message: `names marketplace "${target}", but this plugin contributes "${id}"`, fix: `use "onMarketplace:${id}"` }];
+      return [{ path: `/activationEvents/${i}`, message: `names marketplace "${target}", but this plugin contributes "${id}"`, fix: `use "onMarketplace:${id}"`, rule: 'manifest/activation-event' }];
     }
     return [];
   });
@@ -94,10 +96,10 @@ function mainProblems(manifest: PluginManifest, dir: string): PluginProblem[] {
   const entry = resolve(dir, manifest.main);
   const inside = relative(dir, entry);
   if (inside.startsWith(`..${sep}`) || inside === '..') {
-    return [{ path: '/main', message: `"${manifest.main}" points outside the plugin's folder`, fix: 'point main at a file inside the package' }];
+    return [{ path: '/main', message: `"${manifest.main}" points outside the plugin's folder`, fix: 'point main at a file inside the package', rule: 'manifest/main' }];
   }
   if (!existsSync(entry)) {
-    return [{ path: '/main', message: `"${manifest.main}" does not exist in ${dir}`, fix: 'build the plugin (npm run build) or point main at its entry file' }];
+    return [{ path: '/main', message: `"${manifest.main}" does not exist in ${dir}`, fix: 'build the plugin (npm run build) or point main at its entry file', rule: 'manifest/main' }];
   }
   return [];
 }
@@ -111,8 +113,9 @@ function schemaProblems(errors: ErrorObject[] | null | undefined): PluginProblem
   for (const e of errors ?? []) {
     // `if` repeats its `then` branch's complaint.
     if (e.keyword === 'if' || branchPrefixes.some((p) => e.schemaPath.startsWith(p))) continue;
-    const problem = toProblem(e, errors ?? []);
-    if (!problem) continue;
+    const found = toProblem(e, errors ?? []);
+    if (!found) continue;
+    const problem: PluginProblem = { ...found, rule: 'manifest/schema' };
     const key = `${problem.path}|${problem.message}`;
     if (seen.has(key)) continue;
     seen.add(key);

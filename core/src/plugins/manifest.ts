@@ -51,6 +51,8 @@ export interface MarketplaceContribution {
   fieldMappings?: FieldMappingRow[];
   /** Checked on the mapped payload, all at once, before anything is sent. */
   registrationRules?: RegistrationRule[];
+  /** Ops the plugin's `transform` handler provides, with their description for the mapping table. */
+  transforms?: Array<{ op: string; description: string }>;
   capabilities?: MarketplaceCapabilities;
 }
 
@@ -76,6 +78,8 @@ export interface DiscoveredPlugin {
   dir: string;
   source: PluginSource;
   manifest: PluginManifest;
+  /** Warnings of the validation rules (`connector plugin validate`), logged when the plugin is loaded. */
+  warnings?: import('./contributions/types.js').PluginProblem[];
 }
 
 export type { Fix };

@@ -12,6 +12,7 @@ import { ContextServices, type IntegrationBinding } from './context-services.js'
 import { discoverPlugins, type DiscoveryOptions, type RefusedPlugin } from './discovery.js';
 import type { HttpMeter } from './http-meter.js';
 import type { DiscoveredPlugin, PluginManifest } from './manifest.js';
+import { PluginActivations } from './activations.js';
 import { PluginStateRepository } from './plugin-state-repository.js';
 import { PluginHealthRepository, type Strike } from './quarantine.js';
 import { DEFAULT_HOST_LIMITS, PluginSupervisor, type HostLimits, type SupervisorStatus } from './supervisor.js';
@@ -67,6 +68,10 @@ export class PluginHost {
   private readonly limits: HostLimits;
   private readonly services: ContextServices;
   private readonly health: PluginHealthRepository;
+  private readonly activations: PluginActivations;
+  /** Integrations activated by this runtime (recorded in plugin_activations). */
+  private readonly activeIntegrations = new Set<string>();
+  private readonly activationWrites = new Set<Promise<void>>();
   private readonly env: Record<string, string>;
   private disposed = false;
 
@@ -86,6 +91,7 @@ export class PluginHost {
     };
     this.services = new ContextServices(log, meter, new PluginStateRepository(db));
     this.health = new PluginHealthRepository(db);
+    this.activations = new PluginActivations(db);
     this.env = options.env ?? pick(process.env, ['TZ', 'LANG', 'NODE_ENV']);
     const found = discoverPlugins({ configPaths: config.plugins.paths, ...options.discovery });
     this.plugins = found.plugins;
@@ -93,6 +99,11 @@ export class PluginHost {
     this.searched = found.searched;
     for (const refusal of this.refused) {
       this.log.error({ plugin: refusal.label, dir: refusal.dir, code: refusal.error.code, problems: refusal.problems }, refusal.error.message);
+    }
+    for (const plugin of this.plugins.values()) {
+      for (const w of plugin.warnings ?? []) {
+        this.log.warn({ plugin: `${plugin.manifest.name}@${plugin.manifest.version}`, rule: w.rule, pointer: w.path, fix: w.fix }, `plugin validation warning: ${w.path || '(package)'} ${w.message}`);
+      }
     }
   }
 
@@ -161,7 +172,20 @@ export class PluginHost {
   async handlers(store: StoreConfig, marketplace: string): Promise<RemoteHandlers> {
     const supervisor = this.supervisor(marketplace);
     const binding = this.binding(store, supervisor.plugin);
-    const methods = await supervisor.activate(binding);
+    const { name, version } = supervisor.plugin.manifest;
+    let methods: Awaited<ReturnType<PluginSupervisor['activate']>>;
+    try {
+      methods = await supervisor.activate(binding);
+    } catch (error) {
+      if (!this.activeIntegrations.has(integrationKey(binding.ref))) {
+        this.recordActivation(() => this.activations.failed(binding.ref, name, version, (error as Error)?.message ?? String(error)));
+      }
+      throw error;
+    }
+    if (!this.activeIntegrations.has(integrationKey(binding.ref))) {
+      this.activeIntegrations.add(integrationKey(binding.ref));
+      this.recordActivation(() => this.activations.activated(binding.ref, name, version));
+    }
     const handlers: Partial<Record<HandlerMethod, (...args: unknown[]) => Promise<unknown>>> = {};
     for (const method of methods) handlers[method] = (...args: unknown[]) => supervisor.call(binding, method, args);
     return handlers as RemoteHandlers;
@@ -188,39 +212,7 @@ export class PluginHost {
 
   /** The integration as the plugin's context sees it: settings split from secrets, allowed hosts. */
   private binding(store: StoreConfig, plugin: DiscoveredPlugin): IntegrationBinding {
-    const { contributes } = plugin.manifest;
-    const marketplace = contributes.marketplace.id;
-    const integration = store.integrations.find((i) => i.marketplace === marketplace);
-    const all = integration?.settings ?? {};
-    const secretNames = secretSettingNames(contributes.marketplace.settings);
-    const settings: Record<string, unknown> = {};
-    const secrets: Record<string, string> = {};
-    for (const [name, value] of Object.entries(all)) {
-      if (secretNames.has(name)) {
-        if (typeof value === 'string') secrets[name] = value;
-      } else {
-        settings[name] = value;
-      }
-    }
-    const baseUrl = typeof settings.apiBaseUrl === 'string' ? settings.apiBaseUrl : undefined;
-    let baseHost: string | undefined;
-    try {
-      baseHost = baseUrl ? new URL(baseUrl).hostname : undefined;
-    } catch {
-      baseHost = undefined;
-    }
-    return {
-      ref: { store: store.account, marketplace },
-      settings: structuredClone(settings),
-      secrets,
-      http: {
-        plugin: `${plugin.manifest.name}@${plugin.manifest.version}`,
-        marketplace,
-        baseUrl,
-        allowedHosts: [...contributes.marketplace.allowedHosts, ...(baseHost ? [baseHost] : [])],
-        defaultTimeoutMs: this.options.httpTimeoutMs ?? 20_000,
-      },
-    };
+    return integrationBinding(store, plugin.manifest, this.options.httpTimeoutMs ?? 20_000);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -232,6 +224,7 @@ export class PluginHost {
    * releases them: the operator installed a fix), then activates `onStartup` plugins' integrations.
    */
   async start(stores: StoreConfig[] = this.config.stores): Promise<void> {
+    await this.activations.sweepGone().catch((error: unknown) => this.log.warn({ err: error }, 'could not sweep the activations of dead runtimes'));
     for (const record of await this.health.quarantined()) {
       const plugin = this.plugins.get(record.marketplace);
       if (!plugin) continue;
@@ -266,6 +259,14 @@ export class PluginHost {
     await this.recordHealth(marketplace, () => this.health.quarantine({ marketplace, plugin: manifest.name, version: manifest.version, reason, strikes, since }));
   }
 
+  /** Activation records are written beside the work (never in its way); shutdown waits for them. */
+  private recordActivation(write: () => Promise<void>) {
+    const done = write()
+      .catch((error: unknown) => this.log.warn({ err: error }, 'could not record the plugin activation'))
+      .finally(() => this.activationWrites.delete(done));
+    this.activationWrites.add(done);
+  }
+
   /** Health writes for one marketplace run in order, so a quick release never lands before its quarantine. */
   private recordHealth(marketplace: string, write: () => Promise<void>): Promise<void> {
     const next = (this.healthWrites.get(marketplace) ?? Promise.resolve())
@@ -295,6 +296,9 @@ export class PluginHost {
     if (supervisor) {
       await supervisor.stop(false);
       this.supervisors.delete(marketplace);
+      for (const key of [...this.activeIntegrations]) if (key.endsWith(`/${marketplace}`)) this.activeIntegrations.delete(key);
+      await Promise.all(this.activationWrites);
+      this.recordActivation(() => this.activations.deactivated(marketplace));
     }
     const found = discoverPlugins({ configPaths: [plugin.dir], pluginFolders: [], npmFrom: [], apiVersion: this.options.discovery?.apiVersion });
     const fresh = found.plugins.get(marketplace);
@@ -335,6 +339,11 @@ export class PluginHost {
       all.map((s) => s.stop(true).catch((error: unknown) => this.log.error({ err: error, plugin: s.label }, 'plugin host did not stop cleanly'))),
     );
     await Promise.all(this.healthWrites.values());
+    await Promise.all(this.activationWrites);
+    if (this.activeIntegrations.size) {
+      await this.activations.deactivated().catch((error: unknown) => this.log.warn({ err: error }, 'could not record the plugin deactivations'));
+      this.activeIntegrations.clear();
+    }
     this.listeners.clear();
   }
 
@@ -410,6 +419,47 @@ export class PluginHost {
   hostOf(marketplace: string) {
     return this.supervisors.get(marketplace)?.hostProcess;
   }
+}
+
+/**
+ * The integration as a plugin's context sees it: settings split from secrets (which reach the plugin
+ * only through ctx.secrets), and the hosts ctx.http may reach (the manifest's, plus the host of the
+ * integration's apiBaseUrl). The extension host and the test host (core/src/testing) both use it.
+ */
+export function integrationBinding(store: StoreConfig, manifest: PluginManifest, defaultTimeoutMs: number): IntegrationBinding {
+  const { contributes } = manifest;
+  const marketplace = contributes.marketplace.id;
+  const integration = store.integrations.find((i) => i.marketplace === marketplace);
+  const all = integration?.settings ?? {};
+  const secretNames = secretSettingNames(contributes.marketplace.settings);
+  const settings: Record<string, unknown> = {};
+  const secrets: Record<string, string> = {};
+  for (const [name, value] of Object.entries(all)) {
+    if (secretNames.has(name)) {
+      if (typeof value === 'string') secrets[name] = value;
+    } else {
+      settings[name] = value;
+    }
+  }
+  const baseUrl = typeof settings.apiBaseUrl === 'string' ? settings.apiBaseUrl : undefined;
+  let baseHost: string | undefined;
+  try {
+    baseHost = baseUrl ? new URL(baseUrl).hostname : undefined;
+  } catch {
+    baseHost = undefined;
+  }
+  return {
+    ref: { store: store.account, marketplace },
+    settings: structuredClone(settings),
+    secrets,
+    http: {
+      plugin: `${manifest.name}@${manifest.version}`,
+      marketplace,
+      baseUrl,
+      allowedHosts: [...contributes.marketplace.allowedHosts, ...(baseHost ? [baseHost] : [])],
+      defaultTimeoutMs,
+    },
+  };
 }
 
 /** Top-level settings the schema marks `"x-secret": true`. */

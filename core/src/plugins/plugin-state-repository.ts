@@ -36,14 +36,7 @@ export class PluginStateRepository {
   }
 
   async set(plugin: string, ref: IntegrationRef, key: string, value: unknown, ttlSeconds?: number): Promise<void> {
-    if (value === undefined) throw Errors.pluginMessageInvalid(plugin, 'ctx.state.set', `value of "${key}" is undefined; use delete() to remove a key`);
-    const json = JSON.stringify(value);
-    if (Buffer.byteLength(json) > STATE_LIMITS.valueBytes) {
-      throw Errors.pluginMessageInvalid(plugin, 'ctx.state.set', `value of "${key}" is ${Buffer.byteLength(json)} bytes; the limit is ${STATE_LIMITS.valueBytes}`);
-    }
-    if (ttlSeconds !== undefined && !(Number.isFinite(ttlSeconds) && ttlSeconds > 0 && ttlSeconds <= STATE_LIMITS.maxTtlSeconds)) {
-      throw Errors.pluginMessageInvalid(plugin, 'ctx.state.set', `ttlSeconds must be between 1 and ${STATE_LIMITS.maxTtlSeconds}`);
-    }
+    const json = checkStateValue(plugin, key, value, ttlSeconds);
     await this.db.query(
       `insert into plugin_state (marketplace, store, key, value, expires_at, updated_at)
        values ($1, $2, $3, $4::jsonb, case when $5::float8 is null then null else now() + make_interval(secs => $5::float8) end, now())
@@ -71,7 +64,20 @@ export class PluginStateRepository {
   }
 }
 
-function checkKey(plugin: string, key: string): string {
+/** A value ctx.state.set may store (defined, JSON, within the size limit) with a sane TTL; returns its JSON. */
+export function checkStateValue(plugin: string, key: string, value: unknown, ttlSeconds?: number): string {
+  if (value === undefined) throw Errors.pluginMessageInvalid(plugin, 'ctx.state.set', `value of "${key}" is undefined; use delete() to remove a key`);
+  const json = JSON.stringify(value);
+  if (Buffer.byteLength(json) > STATE_LIMITS.valueBytes) {
+    throw Errors.pluginMessageInvalid(plugin, 'ctx.state.set', `value of "${key}" is ${Buffer.byteLength(json)} bytes; the limit is ${STATE_LIMITS.valueBytes}`);
+  }
+  if (ttlSeconds !== undefined && !(Number.isFinite(ttlSeconds) && ttlSeconds > 0 && ttlSeconds <= STATE_LIMITS.maxTtlSeconds)) {
+    throw Errors.pluginMessageInvalid(plugin, 'ctx.state.set', `ttlSeconds must be between 1 and ${STATE_LIMITS.maxTtlSeconds}`);
+  }
+  return json;
+}
+
+export function checkKey(plugin: string, key: string): string {
   if (key.length === 0 || key.length > STATE_LIMITS.keyLength) {
     throw Errors.pluginMessageInvalid(plugin, 'ctx.state', `keys are 1 to ${STATE_LIMITS.keyLength} characters (got ${key.length})`);
   }

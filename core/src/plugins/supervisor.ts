@@ -44,7 +44,7 @@ export const DEFAULT_HOST_LIMITS: HostLimits = {
 };
 
 /** Codes a plugin may throw on purpose (or relay from ctx); any other code is kept as a plain error. */
-const PLUGIN_ERROR_CODES = new Set([
+export const PLUGIN_ERROR_CODES: ReadonlySet<string> = new Set([
   Errors.marketplaceRejected.code,
   Errors.marketplaceUnavailable.code,
   Errors.marketplaceAuth.code,

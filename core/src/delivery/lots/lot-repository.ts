@@ -49,6 +49,52 @@ export interface LotLimits {
 }
 
 /**
+ * A SKU whose product is not confirmed yet, or whose same kind of message is on its way (in a lot
+ * `IN_FLIGHT`), waits for that lot's outcome (which sends it again if needed): messages for a SKU
+ * never overtake each other.
+ */
+export function blockedSkus(flying: Array<{ sku_id: string; operation: LotOperation }>, operation: LotOperation): Set<string> {
+  return new Set(flying.filter((f) => f.operation === operation || (operation === 'offer' && f.operation === 'product')).map((f) => f.sku_id));
+}
+
+/**
+ * How pending items fill the open lot (`count` items, `bytes` so far; `present`: the pending SKUs
+ * already in it, with their bytes). A SKU already in the lot gets its newer payload there (no new
+ * slot); new SKUs fill the lot by count and size, in order, and what does not fit goes to the next
+ * lot. A SKU whose newer payload no longer fits leaves this lot for the next one (`evict`).
+ */
+export function fillLot(
+  lot: { count: number; bytes: number },
+  present: Map<string, number>,
+  pending: NewLotItem[],
+  limits: LotLimits,
+): { take: NewLotItem[]; rest: NewLotItem[]; evict: string[]; count: number; bytes: number; full: boolean } {
+  let { count, bytes } = lot;
+  const take: NewLotItem[] = [];
+  const rest: NewLotItem[] = [];
+  const evict: string[] = [];
+  for (const item of pending) {
+    const old = present.get(item.skuId);
+    if (old !== undefined) {
+      if (bytes - old + item.bytes <= limits.maxBytes) {
+        take.push(item);
+        bytes += item.bytes - old;
+      } else {
+        evict.push(item.skuId);
+        count--;
+        bytes -= old;
+        rest.push(item);
+      }
+    } else if (rest.length === 0 && count + 1 <= limits.maxItems && (bytes + item.bytes <= limits.maxBytes || count === 0)) {
+      take.push(item);
+      count++;
+      bytes += item.bytes;
+    } else rest.push(item);
+  }
+  return { take, rest, evict, count, bytes, full: rest.length > 0 || count >= limits.maxItems || bytes >= limits.maxBytes };
+}
+
+/**
  * Lots (feeds) and their items: assembled here from delivery jobs, kept as history afterwards (what
  * was in each lot, its status, each item's outcome). Assembly runs in one transaction holding the
  * open lot's row lock, so several runtime processes fill the same lot without losing an item.
@@ -82,7 +128,7 @@ export class LotRepository {
            where i.sku_id = any($3::text[]) and l.store = $1 and l.marketplace = $2 and l.status = any($4::text[])`,
           [store, marketplace, pending.map((p) => p.skuId), IN_FLIGHT],
         );
-        const blocked = new Set(flying.filter((f) => f.operation === operation || (operation === 'offer' && f.operation === 'product')).map((f) => f.sku_id));
+        const blocked = blockedSkus(flying, operation);
         waiting.push(...pending.filter((p) => blocked.has(p.skuId)).map((p) => p.skuId));
         pending = pending.filter((p) => !blocked.has(p.skuId));
         if (!pending.length) break;
@@ -100,35 +146,9 @@ export class LotRepository {
             Number(r.bytes),
           ]),
         );
-        // A SKU already in the lot gets its newer payload there (no new slot); new SKUs fill the lot by
-        // count and size, in order, and what does not fit goes to the next lot.
-        let count = Number(lot!.item_count);
-        let bytes = Number(lot!.bytes);
-        const take: NewLotItem[] = [];
-        const rest: NewLotItem[] = [];
-        const evict: string[] = [];
-        for (const item of pending) {
-          const old = present.get(item.skuId);
-          if (old !== undefined) {
-            if (bytes - old + item.bytes <= limits.maxBytes) {
-              take.push(item);
-              bytes += item.bytes - old;
-            } else {
-              // Its newer payload no longer fits here: it leaves this lot for the next one.
-              evict.push(item.skuId);
-              count--;
-              bytes -= old;
-              rest.push(item);
-            }
-          } else if (rest.length === 0 && count + 1 <= limits.maxItems && (bytes + item.bytes <= limits.maxBytes || count === 0)) {
-            take.push(item);
-            count++;
-            bytes += item.bytes;
-          } else rest.push(item);
-        }
+        const { take, rest, evict, full } = fillLot({ count: Number(lot!.item_count), bytes: Number(lot!.bytes) }, present, pending, limits);
         if (evict.length) await tx.query('delete from lot_items where lot_id = $1 and sku_id = any($2::text[])', [lotId, evict]);
         if (take.length || evict.length) await this.insertItems(tx, lotId, take);
-        const full = rest.length > 0 || count >= limits.maxItems || bytes >= limits.maxBytes;
         if (full) {
           await tx.query(`update lots set status = 'sealed', sealed_at = now() where id = $1`, [lotId]);
           sealed.push(lotId);

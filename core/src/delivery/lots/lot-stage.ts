@@ -18,6 +18,9 @@ import type { IntegrationLimitsService } from '../integration-limits.js';
 import { classify, type MarketplaceCaller } from '../marketplace-caller.js';
 import type { LotOperation, LotRepository, NewLotItem } from './lot-repository.js';
 
+/** What the lot stage uses of the lot repository. */
+export type LotStore = Pick<LotRepository, 'add' | 'claimForSubmit' | 'release' | 'items' | 'submitted' | 'get' | 'polled' | 'noteError' | 'finish' | 'oldestSubmitted'>;
+
 export interface LotJob {
   lotId: number;
 }
@@ -32,15 +35,17 @@ export interface LotJob {
  * `lot-submit` sends a sealed lot through the plugin's `submitFeed`; `feed-status` polls `checkFeed`
  * with a growing wait until the lot is done, then applies each item's outcome to the SKU's state.
  */
+// Dependencies are typed by what the stage uses of them, so the test host (core/src/testing) can run
+// this very stage on in-memory storage (the database is only read by the breaker's probe).
 @injectable()
 export class LotStage {
   constructor(
-    @inject(TOKENS.Boss) private readonly boss: PgBoss,
-    @inject(TOKENS.Database) private readonly db: Database,
-    @inject(TOKENS.Lots) private readonly lots: LotRepository,
-    @inject(TOKENS.StateRepository) private readonly state: StateRepository,
-    @inject(TOKENS.MarketplaceCaller) private readonly caller: MarketplaceCaller,
-    @inject(TOKENS.IntegrationLimits) private readonly limits: IntegrationLimitsService,
+    @inject(TOKENS.Boss) private readonly boss: Pick<PgBoss, 'insert'>,
+    @inject(TOKENS.Database) private readonly db: Pick<Database, 'query'>,
+    @inject(TOKENS.Lots) private readonly lots: LotStore,
+    @inject(TOKENS.StateRepository) private readonly state: Pick<StateRepository, 'load' | 'apply' | 'saveIdMappings'>,
+    @inject(TOKENS.MarketplaceCaller) private readonly caller: Pick<MarketplaceCaller, 'call'>,
+    @inject(TOKENS.IntegrationLimits) private readonly limits: Pick<IntegrationLimitsService, 'get'>,
     @inject(TOKENS.Config) private readonly config: ConnectorConfig,
     @inject(TOKENS.Clock) private readonly clock: Clock,
     @inject(TOKENS.Logger) private readonly log: Logger,
@@ -268,11 +273,7 @@ export class LotStage {
 
   private async requeueDelivery(store: string, marketplace: string, skuIds: string[]) {
     if (!skuIds.length) return;
-    const rows = await this.db.query<{ sku_id: string; request_id: string | null }>('select sku_id, request_id from sku_state where store = $1 and marketplace = $2 and sku_id = any($3::text[])', [
-      store,
-      marketplace,
-      skuIds,
-    ]);
+    const rows = [...(await this.state.load(store, marketplace, skuIds)).values()];
     await this.boss.insert(
       QueueNames.delivery(store, marketplace),
       rows.map((r) => ({ data: { skuId: r.sku_id, requestId: r.request_id ?? 'lot' }, singletonKey: r.sku_id })),

@@ -38,6 +38,12 @@ export const marketplaceContribution: ContributionPoint = {
       },
       fieldMappings: { type: 'array', items: { $ref: '#/definitions/marketplace.fieldMapping' }, description: 'The VTEX field-mapping table, one row per marketplace field.' },
       registrationRules: { type: 'array', items: { $ref: '#/definitions/marketplace.registrationRule' }, description: 'What a SKU must satisfy before it is sent.' },
+      transforms: {
+        type: 'array',
+        uniqueItems: true,
+        description: "Transformation ops the plugin's `transform` handler provides (ops the core does not have), with the words the README's Transformation column uses for them.",
+        items: { $ref: '#/definitions/marketplace.transform' },
+      },
       limits: { $ref: '#/definitions/marketplace.limits' },
       capabilities: { $ref: '#/definitions/marketplace.capabilities' },
     },
@@ -77,6 +83,15 @@ export const marketplaceContribution: ContributionPoint = {
         mandatory: { type: 'boolean' },
         buyBox: { type: 'boolean', description: 'The field takes part in BuyBox matching.' },
         description: { type: 'string' },
+      },
+    },
+    'marketplace.transform': {
+      type: 'object',
+      additionalProperties: false,
+      required: ['op', 'description'],
+      properties: {
+        op: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9]*$', description: 'The op name used in fieldMappings[].transform[].op.', 'x-fix': 'name the op in camelCase letters and digits, e.g. "slugifyTitle"' },
+        description: { type: 'string', minLength: 1, description: 'What it does, for the mapping table ("the size in the marketplace\'s grid").' },
       },
     },
     'marketplace.registrationRule': {
@@ -158,6 +173,7 @@ export const marketplaceContribution: ContributionPoint = {
           path: `${pointer}/settings`,
           message: `is not a valid JSON schema: ${(error as Error).message}`,
           fix: 'write the settings as a draft-07 JSON schema of an object',
+          rule: 'settings/schema',
         });
       }
       problems.push(...secretProblems(settings, `${pointer}/settings`));
@@ -174,9 +190,9 @@ function secretProblems(schema: Record<string, unknown>, pointer: string): Plugi
     const record = node as Record<string, unknown>;
     if (record['x-secret'] === true) {
       if (!topLevel) {
-        problems.push({ path, message: 'marks a nested setting as secret', fix: 'declare secrets as top-level string properties of the settings' });
+        problems.push({ path, message: 'marks a nested setting as secret', fix: 'declare secrets as top-level string properties of the settings', rule: 'settings/secret' });
       } else if (record.type !== 'string') {
-        problems.push({ path, message: 'marks a non-string setting as secret', fix: 'give the secret "type": "string"' });
+        problems.push({ path, message: 'marks a non-string setting as secret', fix: 'give the secret "type": "string"', rule: 'settings/secret' });
       }
     }
     for (const [key, child] of Object.entries(record)) {

@@ -3,6 +3,8 @@ import type { FieldProblem } from '../../errors/errors.js';
 /** A manifest problem: where (JSON pointer), what, and what the plugin's author should do. */
 export interface PluginProblem extends FieldProblem {
   fix: string;
+  /** The validation rule that found it (core/src/plugins/lint/rules.ts), when one did. */
+  rule?: string;
 }
 
 /**

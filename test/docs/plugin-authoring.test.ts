@@ -22,7 +22,7 @@ describe('docs/plugin-authoring.md', () => {
   it('documents everything the plugin API exports (@connector/core/plugin), types included', () => {
     const source = readFileSync(join(REPO, 'core/src/plugin-api/index.ts'), 'utf8');
     const declared = [...source.matchAll(/^export (?:interface|type|const|function|class) (\w+)/gm)].map((m) => m[1]);
-    const reexported = [...source.matchAll(/^export (?:type )?\{([^}]+)\}/gm)].flatMap((m) => m[1].split(',').map((n) => n.trim().split(' as ').pop()!));
+    const reexported = [...source.matchAll(/^export (?:type )?\{([^}]+)\}/gm)].flatMap((m) => m[1].split(',').map((n) => n.trim().replace(/^type\s+/, '').split(' as ').pop()!));
     const names = [...new Set([...declared, ...reexported, ...Object.keys(pluginApi)])].filter((n) => !n.startsWith('_'));
     expect(names.length).toBeGreaterThan(20);
     for (const name of names) expect(guide, name).toContain(`\`${name}`);

@@ -12,7 +12,7 @@ export {
   MAX_PICTURES,
   MAX_TITLE_LENGTH,
 } from './mercadolivre/index.js';
-export type { FaultControls } from './http.js';
+export type { ChaosProfile, FaultControls, FaultStats } from './http.js';
 export {
   FakeMagalu,
   type FakeMagaluOptions,

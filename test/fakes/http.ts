@@ -279,8 +279,8 @@ export class Faults implements FaultControls {
   }
 }
 
-/** Small seeded PRNG (mulberry32): reproducible fault sequences without a dependency. */
-function mulberry32(seed: number): () => number {
+/** Small seeded PRNG (mulberry32): reproducible fault sequences (and test data) without a dependency. */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -65,7 +65,7 @@ export {
   VIA_MAX_IMAGES,
   VIA_SITES,
 } from './casasbahia/index.js';
-export { isValidGtin } from './http.js';
+export { isValidGtin, mulberry32 } from './http.js';
 export {
   FakeAmazon,
   type FakeAmazonOptions,

@@ -44,13 +44,34 @@ export class VtexSender {
     );
   }
 
+  /** Sends these exact bodies (replays, out-of-order deliveries), each until acknowledged, in the order given. */
+  async sendPayloads(payloads: Record<string, unknown>[], options: { concurrency?: number; retryDelayMs?: number } = {}): Promise<void> {
+    const { concurrency = 8, retryDelayMs = 250 } = options;
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < payloads.length) {
+          const payload = payloads[next++]!;
+          for (let attempt = 1; !(await this.post(payload)); attempt++) {
+            if (attempt >= 100) throw new Error(`notification ${JSON.stringify(payload)} not acknowledged after ${attempt} attempts`);
+            await sleep(retryDelayMs);
+          }
+        }
+      }),
+    );
+  }
+
   /** One attempt; true when acknowledged. */
-  async sendOnce(skuId: number, flags: Partial<NotificationFlags>): Promise<boolean> {
+  sendOnce(skuId: number, flags: Partial<NotificationFlags>): Promise<boolean> {
+    return this.post(this.vtex.notificationPayload(skuId, flags));
+  }
+
+  private async post(payload: Record<string, unknown>): Promise<boolean> {
     try {
       const res = await fetch(`${this.baseUrl}/api/notification?token=${WEBHOOK_TOKEN}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(this.vtex.notificationPayload(skuId, flags)),
+        body: JSON.stringify(payload),
         signal: AbortSignal.timeout(10_000),
       });
       const body = (await res.json().catch(() => ({}))) as { requestId?: string };

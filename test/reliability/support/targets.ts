@@ -35,6 +35,12 @@ export interface MarketplaceTarget {
   remote(skuId: string): RemoteOffer | undefined;
   /** Items created per seller SKU: a count above 1 is a duplicate creation. */
   createsBySku(): Map<string, number>;
+  /**
+   * Whether withdrawing a SKU (deactivated in VTEX) reaches this marketplace. False for the feed fixture on
+   * this branch: the lot stage puts a withdrawal's empty payload in an offer lot and the marketplace refuses
+   * the whole lot (fixed by the feed-plugins branch, where withdrawals ride in offer lots: set it to true then).
+   */
+  readonly withdrawals: boolean;
   /** 429s the marketplace's own limiter gave (not the injected ones): the connector went over its limit. */
   organicRateLimited(): number;
   close(): Promise<void>;
@@ -57,6 +63,7 @@ export const mercadoLivre: TargetFactory = async (options = {}) => {
   return {
     id: 'mercadolivre',
     kind: 'item',
+    withdrawals: true,
     faults: ml.faults,
     pluginPaths: [],
     integration: () => ({
@@ -86,6 +93,7 @@ export const feedMarket: TargetFactory = async (options = {}) => {
   return {
     id: 'feedmarket',
     kind: 'feed',
+    withdrawals: false,
     faults: fm.faults,
     pluginPaths: [join(FIXTURES, 'feedmarket')],
     integration: () => ({

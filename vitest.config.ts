@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
  * next to a faulty one): they run alone, after the rest (vitest.solo.config.ts), so another test
  * file's load on this 2-core machine cannot decide their outcome.
  */
-export const SOLO = ['test/e2e/extension-host-faults.test.ts'];
+export const SOLO = ['test/e2e/extension-host-faults.test.ts', 'test/reliability/6-faulty-plugin.test.ts'];
 
 // Tests import the packages by name, i.e. their compiled output: `npm test` runs `tsc -b` first.
 export default defineConfig({

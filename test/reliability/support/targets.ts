@@ -49,7 +49,17 @@ export interface MarketplaceTarget {
 export type TargetFactory = (options?: TargetOptions) => Promise<MarketplaceTarget>;
 
 /** Mercado Livre (item API) through the real plugin under plugins/mercadolivre. */
-export const mercadoLivre: TargetFactory = async (options = {}) => {
+export const mercadoLivre: TargetFactory = (options = {}) => itemApiTarget(options, 'mercadolivre', []);
+
+/**
+ * The faulty plugin of scenario 6 (test/fixtures/plugins/chaos-item): Mercado Livre's items API on a fake of
+ * its own; `settings` picks its fault. Not in the default targets.
+ */
+export const chaosItem = (options: TargetOptions = {}, settings: Record<string, unknown> = {}) =>
+  itemApiTarget(options, 'fixture-chaos', [join(FIXTURES, 'chaos-item')], settings);
+
+/** A marketplace speaking Mercado Livre's items API (the fake), under the plugin and marketplace id given. */
+async function itemApiTarget(options: TargetOptions, id: string, pluginPaths: string[], settings: Record<string, unknown> = {}): Promise<MarketplaceTarget & { fake: FakeMercadoLivre }> {
   const ml = await FakeMercadoLivre.start(options.rateLimit ? { rateLimit: options.rateLimit } : {});
   const token = ml.issueAccessToken();
   // Seller SKU → item id, rebuilt when items were added: the fake's own lookup scans every item, too slow
@@ -57,20 +67,21 @@ export const mercadoLivre: TargetFactory = async (options = {}) => {
   const bySku = new Map<string, string>();
   const itemOf = (skuId: string) => {
     if (bySku.size !== ml.items.size) for (const item of ml.items.values()) if (item.seller_custom_field) bySku.set(item.seller_custom_field, item.id);
-    const id = bySku.get(skuId);
-    return id === undefined ? undefined : ml.items.get(id);
+    const itemId = bySku.get(skuId);
+    return itemId === undefined ? undefined : ml.items.get(itemId);
   };
   return {
-    id: 'mercadolivre',
+    id,
     kind: 'item',
     withdrawals: true,
     faults: ml.faults,
-    pluginPaths: [],
+    pluginPaths,
+    fake: ml,
     integration: () => ({
-      marketplace: 'mercadolivre',
+      marketplace: id,
       minimumStock: 0,
       categoryMappings: { [String(CATEGORY_ID)]: ML_CATEGORY },
-      settings: { accessToken: token, apiBaseUrl: ml.url },
+      settings: { accessToken: token, apiBaseUrl: ml.url, ...settings },
       limits: options.limits ?? { rate: { default: { perSecond: 1000, burst: 200 } }, concurrency: 8 },
     }),
     remote(skuId) {
@@ -81,7 +92,7 @@ export const mercadoLivre: TargetFactory = async (options = {}) => {
     organicRateLimited: () => ml.counters.rateLimited - ml.faults.stats.rateLimited,
     close: () => ml.close(),
   };
-};
+}
 
 /**
  * A feed (batch) marketplace: the fixture plugin test/fixtures/plugins/feedmarket against the generic feed

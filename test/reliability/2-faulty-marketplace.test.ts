@@ -3,12 +3,12 @@ import type { FakeVtex } from '../fakes/index.js';
 import { waitFor } from '../support/wait.js';
 import { duplicateCreates, seconds, waitForConvergence, waitForLedger } from './support/convergence.js';
 import { reliabilityConfig, startInProcess, startVtex, type InProcess } from './support/runtime.js';
-import { budgetMs, recordFigures, SCALE } from './support/scale.js';
+import { budgetMs, FULL, recordFigures, SCALE } from './support/scale.js';
 import { VtexSender } from './support/sender.js';
 import { startTargets, type MarketplaceTarget } from './support/targets.js';
 
-/** The marketplaces' own limits, which the integrations declare as their budget too. */
-const ML_LIMIT = { perSecond: 40, burst: 8 };
+/** The marketplaces' own limits, which the integrations declare as their budget too (higher at full size). */
+const ML_LIMIT = FULL ? { perSecond: 100, burst: 20 } : { perSecond: 40, burst: 8 };
 const FEED_LIMIT = { default: { perSecond: 10, burst: 4 }, submitFeed: { perSecond: 4, burst: 2 } };
 const CHAOS = { errorRate: 0.2, timeoutRate: 0.05, rateLimitBursts: { probability: 0.01, length: 5, retryAfterSeconds: 1 } };
 /** Every 40th SKU carries an image URL Mercado Livre refuses (a permanent 400): it must end `failed`, not dead-lettered. */
@@ -21,8 +21,8 @@ const refusedByMl = (id: number) => id % 40 === 0;
  * transient fault (the only failures are the permanent refusals, which end `failed` with the marketplace's
  * message); and the rate each marketplace saw never went past its limit (no 429 of its own).
  */
-describe(`faulty marketplaces: 20 % 5xx, 5 % timeouts, bursts of 429 (${SCALE.skus} SKUs)`, () => {
-  const N = SCALE.skus;
+describe(`faulty marketplaces: 20 % 5xx, 5 % timeouts, bursts of 429 (${SCALE.faultySkus} SKUs)`, () => {
+  const N = SCALE.faultySkus;
   let vtex: FakeVtex;
   let targets: MarketplaceTarget[];
   let stack: InProcess;
@@ -54,7 +54,7 @@ describe(`faulty marketplaces: 20 % 5xx, 5 % timeouts, bursts of 429 (${SCALE.sk
     await vtex?.close();
   });
 
-  it('converges 100 %, dead-letters nothing transient and never exceeds the rate limits', { timeout: budgetMs(300_000, 300) }, async () => {
+  it('converges 100 %, dead-letters nothing transient and never exceeds the rate limits', { timeout: budgetMs(300_000, 300, N) }, async () => {
     const started = performance.now();
     const sender = new VtexSender(vtex, stack.baseUrl);
     const ids = vtex.listSkus().map((s) => s.id);
@@ -70,7 +70,7 @@ describe(`faulty marketplaces: 20 % 5xx, 5 % timeouts, bursts of 429 (${SCALE.sk
     const sentAfter = seconds(performance.now() - started);
     const refused = ids.filter(refusedByMl).map(String);
     const convergence = await waitForConvergence(vtex, targets, {
-      timeoutMs: budgetMs(180_000, 300),
+      timeoutMs: budgetMs(180_000, 300, N),
       exclude: (marketplace, skuId) => marketplace === 'mercadolivre' && refused.includes(skuId),
     });
     const convergedAfter = seconds(performance.now() - started);

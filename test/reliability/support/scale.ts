@@ -13,8 +13,10 @@ export const SCALE = {
   skus: FULL ? 5000 : 300,
   /** Generated webhook payloads of the bad-input scenario. */
   payloads: FULL ? 10_000 : 2_000,
+  /** SKUs of the faulty-marketplace scenario in CI (its marketplaces' rate limits set its pace). */
+  faultySkus: FULL ? 5000 : 200,
   /** SKUs of the faulty-plugin scenario (its healthy marketplace is paced by the marketplace's latency). */
-  pluginSkus: FULL ? 1000 : 150,
+  pluginSkus: FULL ? 600 : 150,
 };
 
 /** The scale in force, for figures and test names. */

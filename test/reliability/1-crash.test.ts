@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeVtex } from '../fakes/index.js';
 import type { Served } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
-import { duplicateCreates, notificationLedger, seconds, waitForConvergence } from './support/convergence.js';
+import { duplicateCreates, expectNothingLost, notificationLedger, seconds, waitForConvergence } from './support/convergence.js';
 import { childDatabase, reliabilityConfig, serveChild, startVtex, writeConfig, type ChildDatabase } from './support/runtime.js';
 import { budgetMs, recordFigures, SCALE } from './support/scale.js';
 import { VtexSender } from './support/sender.js';
@@ -85,9 +85,9 @@ describe(`crash: kill -9 of the runtime in the middle of a ${SCALE.skus}-SKU loa
       secondsAfterRestart,
       secondsTotal: seconds(performance.now() - started),
     });
-    expect(ledger.lost).toEqual([]);
-    expect(ledger.stored).toBe(ledger.acknowledged);
-    expect(duplicates).toEqual([]);
+    // The database is read once the last process has stopped (PGlite is one process's): what was stored
+    // counts; a refresh still pending then would run at the next start.
+    expectNothingLost(ledger, duplicates, { refreshed: false });
     expect(item.createsBySku().size).toBe(N);
   });
 });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeVtex } from '../fakes/index.js';
 import type { Served } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
-import { duplicateCreates, seconds, waitForConvergence, waitForLedger } from './support/convergence.js';
+import { duplicateCreates, expectNothingLost, seconds, waitForConvergence, waitForLedger } from './support/convergence.js';
 import { PrivatePostgres } from './support/private-postgres.js';
 import { childDatabase, reliabilityConfig, serveChild, startVtex, writeConfig, type ChildDatabase } from './support/runtime.js';
 import { budgetMs, recordFigures, SCALE } from './support/scale.js';
@@ -96,9 +96,7 @@ describe(`two runtime processes, one killed and restarted midway (${SCALE.skus} 
       duplicateCreates: duplicates.length,
       secondsTotal: seconds(performance.now() - started),
     });
-    expect(ledger.lost).toEqual([]);
-    expect(ledger.refreshed).toBe(ledger.acknowledged);
-    expect(duplicates).toEqual([]);
+    expectNothingLost(ledger, duplicates);
     expect(item.createsBySku().size).toBe(N);
     // One budget for both processes: the marketplaces never had to refuse a request for its rate.
     for (const t of targets) expect(t.organicRateLimited(), t.id).toBe(0);

@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import type { Queryable } from '@connector/core';
 import type { CatalogSku, FakeVtex } from '../../fakes/index.js';
 import { waitFor } from '../../support/wait.js';
@@ -116,3 +117,14 @@ export async function waitForLedger(db: Queryable, acknowledged: string[], timeo
 }
 
 export const seconds = (ms: number) => Math.round(ms / 100) / 10;
+
+/**
+ * The guarantees every scenario ends on: no acknowledged notification lost (and, unless the database could
+ * not be watched to the end, every one consumed by a refresh) and no item created twice.
+ */
+export function expectNothingLost(ledger: LedgerReport, duplicates: ReturnType<typeof duplicateCreates>, options: { refreshed?: boolean } = {}): void {
+  expect(ledger.lost, 'acknowledged notifications missing from the inbox').toEqual([]);
+  expect(ledger.stored).toBe(ledger.acknowledged);
+  if (options.refreshed ?? true) expect(ledger.refreshed, 'acknowledged notifications no refresh consumed').toBe(ledger.acknowledged);
+  expect(duplicates, 'items created twice').toEqual([]);
+}

@@ -23,10 +23,10 @@ export class VtexSender {
 
   /**
    * Sends one notification per SKU id, `concurrency` at a time, each until it is acknowledged — VTEX's
-   * retry, every `retryDelayMs` — or `deadline` passes (then it throws).
+   * retry, every `retryDelayMs` — or `deadlineMs` passes (then it throws).
    */
   async send(skuIds: number[], flags: Partial<NotificationFlags> = { HasStockKeepingUnitModified: true }, options: { concurrency?: number; retryDelayMs?: number; deadlineMs?: number } = {}): Promise<void> {
-    const { concurrency = 16, retryDelayMs = 250, deadlineMs = 180_000 } = options;
+    const { concurrency = 16, retryDelayMs = 250, deadlineMs = 180_000 + 100 * skuIds.length } = options;
     const deadline = Date.now() + deadlineMs;
     let next = 0;
     await Promise.all(

@@ -46,7 +46,14 @@ describe(`faulty marketplaces: 20 % 5xx, 5 % timeouts, bursts of 429 (${SCALE.fa
       // A marketplace that does not answer is given up on after 1.5 s (the default is 20 s).
       { pluginHost: { httpTimeoutMs: 1_500 } },
     );
-    for (const t of targets) t.faults.chaos({ ...CHAOS, seed: 20 + t.id.length });
+    for (const t of targets) {
+      // Each kind of fault at least once, however few requests a marketplace gets (a feed marketplace sees
+      // tens, not hundreds): one 503, one request left unanswered, a burst of 429s; then the random ones.
+      t.faults.failNext(1, 503);
+      void t.faults.timeoutNext(1);
+      t.faults.rateLimitNext(CHAOS.rateLimitBursts.length, CHAOS.rateLimitBursts.retryAfterSeconds);
+      t.faults.chaos({ ...CHAOS, seed: 20 + t.id.length });
+    }
   });
   afterAll(async () => {
     await stack?.close();

@@ -25,6 +25,10 @@ export function markdown(r) {
     `- **Marketplaces:** Mercado Livre (item API, the real plugin) and a feed marketplace (the fixture feed plugin`,
     '  against the generic feed fake); scenario 6 pairs Mercado Livre with a faulty item plugin.',
     '',
+    ...(r.reruns ?? []).map(
+      (x) => `- **Re-run** ${x.date} (load average ${x.machine.loadAverageAtStart.join(' / ')} at start): ${x.scenarios.join(', ')}; their figures below are from the re-run.`,
+    ),
+    ...(r.reruns?.length ? [''] : []),
     '| # | scenario | result | duration |',
     '| --- | --- | --- | --- |',
     ...Object.entries(r.scenarios).map(([id, s]) => `| ${id.split('-')[0]} | ${s.title} | ${ok(id)} | ${s.seconds} s |`),

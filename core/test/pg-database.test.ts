@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgDatabase } from '@connector/core';
-import { PrivatePostgres } from '../../test/reliability/support/private-postgres.js';
+import { PrivatePostgres } from '../../test/support/private-postgres.js';
 
 /**
  * A connection that drops in the middle of a transaction (the database restarted, an administrator ended

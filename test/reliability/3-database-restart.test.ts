@@ -5,7 +5,7 @@ import type { FakeVtex } from '../fakes/index.js';
 import type { Served } from '../support/processes.js';
 import { waitFor } from '../support/wait.js';
 import { duplicateCreates, expectNothingLost, seconds, waitForConvergence, waitForLedger } from './support/convergence.js';
-import { PrivatePostgres } from './support/private-postgres.js';
+import { PrivatePostgres } from '../support/private-postgres.js';
 import { openPostgres, reliabilityConfig, serveChild, startVtex, writeConfig } from './support/runtime.js';
 import { budgetMs, recordFigures, SCALE } from './support/scale.js';
 import { VtexSender } from './support/sender.js';

@@ -252,6 +252,14 @@ export class LotStage {
     await this.state.saveIdMappings(store.account, marketplace, mappings);
     await this.state.apply(updates);
     await this.lots.finish(lotId, 'done', outcomes);
+    // `stillWanted` was judged on states read before the lot was finished: a newer payload written meanwhile
+    // found this lot in flight and waited for its outcome, which must send it. Once the lot is done no newer
+    // payload waits on it any more, so one more read catches every SKU that changed in between.
+    const after = await this.state.load(store.account, marketplace, items.map((i) => i.sku_id));
+    for (const item of items) {
+      const row = after.get(item.sku_id);
+      if (row?.desired_hash && row.desired_hash !== row.delivered_hash && !again.includes(item.sku_id)) again.push(item.sku_id);
+    }
     await this.requeueDelivery(store.account, marketplace, again);
     const accepted = outcomes.filter((o) => o.outcome === 'accepted').length;
     this.log.info({ store: store.account, marketplace, lotId, operation, accepted, refused: outcomes.length - accepted }, 'lot processed');

@@ -6,7 +6,7 @@ import { defineConfig } from 'vitest/config';
  * file's load on this 2-core machine cannot decide their outcome. Also the test that generates
  * plugins/acme in the working tree, so no other file sees it (discovery, the plugins/* validation).
  */
-export const SOLO = ['test/e2e/extension-host-faults.test.ts', 'test/e2e/plugin-new-in-repo.test.ts'];
+export const SOLO = ['test/e2e/extension-host-faults.test.ts', 'test/e2e/plugin-new-in-repo.test.ts', 'test/reliability/6-faulty-plugin.test.ts'];
 
 // Tests import the packages by name, i.e. their compiled output: `npm test` runs `tsc -b` first.
 export default defineConfig({

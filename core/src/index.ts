@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 
 export { ConnectorRuntime, type RuntimeOptions } from './runtime/runtime.js';
+export { mapLimit, settleLimit } from './util/map-limit.js';
+export { checkReadiness, READINESS_TIMEOUT_MS, type Readiness, type ReadinessCheck } from './runtime/readiness.js';
 export { loadConfigFile, parseConfig, CONFIG_SCHEMA_PATH } from './config/load.js';
 export type { ConnectorConfig, StoreConfig, IntegrationConfig, SecretRef } from './config/types.js';
 export { ConnectorError, Errors, isConnectorError, type FieldProblem, type ErrorCode } from './errors/errors.js';

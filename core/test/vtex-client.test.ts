@@ -36,6 +36,21 @@ describe('VtexClient against the fake VTEX', () => {
     expect([...offers.keys()]).toEqual([String(vtex.listSkus()[2].id)]);
   });
 
+  it("reads each item's stock from its own logistics entry when VTEX leaves an item out of the answer", async () => {
+    const [a, dropped, b, c] = vtex.listSkus().slice(10, 14);
+    vtex.updateSku(a.id, { stock: 11 });
+    vtex.updateSku(dropped.id, { isActive: false, stock: 22 });
+    vtex.updateSku(b.id, { stock: 33 });
+    vtex.updateSku(c.id, { stock: 44 });
+    // logisticsInfo[].itemIndex points into the answer's items (3 of them), not into the request (4).
+    const offers = await client().simulate([a, dropped, b, c].map((s) => String(s.id)));
+    expect([...offers].map(([id, o]) => [id, o.stock])).toEqual([
+      [String(a.id), 11],
+      [String(b.id), 33],
+      [String(c.id), 44],
+    ]);
+  });
+
   it('lists the SKU ids of the trade policy page by page until []', async () => {
     const c = client();
     const ids: number[] = [];

@@ -153,7 +153,38 @@ export function retryAfterSeconds(waitMs: number): number {
 export type ForcedAnswer =
   | { kind: 'fail'; status: number }
   | { kind: 'rateLimit'; retryAfterSeconds: number }
-  | { kind: 'timeout'; onHeld: () => void };
+  | { kind: 'timeout'; onHeld: () => void }
+  /** The request is processed (a create goes through) but its answer never leaves: the client times out not knowing. */
+  | { kind: 'lostAnswer' };
+
+/**
+ * Random faults on every request, as an unreliable marketplace gives them: a share of 5xx, a share of requests that
+ * time out (half of them held unanswered before any effect, half processed with the answer lost), and bursts of
+ * consecutive 429s. Drawn from a seeded generator, so a run can be replayed; scripted answers (`failNext`…) go first.
+ */
+export interface ChaosProfile {
+  /** Share of requests answered with a 5xx (one of `errorStatuses`, default 500, 502, 503). */
+  errorRate?: number;
+  errorStatuses?: number[];
+  /** Share of requests never answered (the client's timeout decides). */
+  timeoutRate?: number;
+  /** A burst of `length` consecutive 429s starts on a request with probability `probability`. */
+  rateLimitBursts?: { probability: number; length: number; retryAfterSeconds?: number };
+  /** Seed of the generator (default 1). */
+  seed?: number;
+}
+
+/** What the fake did to the requests it received, forced or drawn. */
+export interface FaultStats {
+  /** Every request that reached the fake, whatever happened to it next. */
+  arrivals: number;
+  /** Most arrivals within any 1-second span: what the client really sent, faults and 429s included. */
+  maxArrivalsPerSecond: number;
+  errors: number;
+  timeouts: number;
+  lostAnswers: number;
+  rateLimited: number;
+}
 
 /** What a test can script on a fake. */
 export interface FaultControls {
@@ -166,6 +197,10 @@ export interface FaultControls {
   /** The next `n` requests are read but never answered (until `close()` drops them). The promise resolves once all
    * `n` are being held, so a test can wait for that instead of sleeping. */
   timeoutNext(n: number): Promise<void>;
+  /** Random faults on every request from now on (see `ChaosProfile`); `undefined` stops them. */
+  chaos(profile: ChaosProfile | undefined): void;
+  /** Counts of what was injected, and the arrival rate the fake saw. */
+  readonly stats: FaultStats;
 }
 
 /** Faults scripted by a test. Forced answers are queued in the order they were asked for and each one is used by
@@ -173,8 +208,42 @@ export interface FaultControls {
 export class Faults implements FaultControls {
   delayMs = 0;
   readonly #queue: ForcedAnswer[] = [];
+  readonly #arrivals = new RequestRates();
+  readonly #stats: FaultStats = { arrivals: 0, maxArrivalsPerSecond: 0, errors: 0, timeouts: 0, lostAnswers: 0, rateLimited: 0 };
+  #chaos: Required<Omit<ChaosProfile, 'rateLimitBursts' | 'seed'>> & Pick<ChaosProfile, 'rateLimitBursts'> & { random: () => number; burstLeft: number } | undefined;
 
   constructor(private readonly defaultFailStatus: number) {}
+
+  get stats(): FaultStats {
+    return { ...this.#stats, maxArrivalsPerSecond: this.#arrivals.maxPerSecond };
+  }
+
+  chaos(profile: ChaosProfile | undefined): void {
+    this.#chaos = profile && {
+      errorRate: profile.errorRate ?? 0,
+      errorStatuses: profile.errorStatuses ?? [500, 502, 503],
+      timeoutRate: profile.timeoutRate ?? 0,
+      rateLimitBursts: profile.rateLimitBursts,
+      random: mulberry32(profile.seed ?? 1),
+      burstLeft: 0,
+    };
+  }
+
+  /** The answer the chaos profile draws for one request, if any. */
+  #draw(): ForcedAnswer | undefined {
+    const c = this.#chaos;
+    if (!c) return undefined;
+    const bursts = c.rateLimitBursts;
+    if (bursts && c.burstLeft === 0 && c.random() < bursts.probability) c.burstLeft = bursts.length;
+    if (bursts && c.burstLeft > 0) {
+      c.burstLeft--;
+      return { kind: 'rateLimit', retryAfterSeconds: bursts.retryAfterSeconds ?? 1 };
+    }
+    const r = c.random();
+    if (r < c.errorRate) return { kind: 'fail', status: c.errorStatuses[Math.floor(c.random() * c.errorStatuses.length)]! };
+    if (r < c.errorRate + c.timeoutRate) return c.random() < 0.5 ? { kind: 'timeout', onHeld: () => undefined } : { kind: 'lostAnswer' };
+    return undefined;
+  }
 
   failNext(n: number, status = this.defaultFailStatus): void {
     for (let i = 0; i < n; i++) this.#queue.push({ kind: 'fail', status });
@@ -197,11 +266,37 @@ export class Faults implements FaultControls {
 
   /** Called once per request by the fake: waits `delayMs`, then returns the forced answer, if any. */
   async next(signal: AbortSignal): Promise<ForcedAnswer | undefined> {
+    this.#stats.arrivals++;
+    this.#arrivals.record();
     if (this.delayMs > 0) await sleep(this.delayMs, undefined, { signal });
-    const forced = this.#queue.shift();
+    const forced = this.#queue.shift() ?? this.#draw();
     if (forced?.kind === 'timeout') forced.onHeld();
+    if (forced?.kind === 'fail') this.#stats.errors++;
+    else if (forced?.kind === 'timeout') this.#stats.timeouts++;
+    else if (forced?.kind === 'lostAnswer') this.#stats.lostAnswers++;
+    else if (forced?.kind === 'rateLimit') this.#stats.rateLimited++;
     return forced;
   }
+}
+
+/** Small seeded PRNG (mulberry32): reproducible fault sequences (and test data) without a dependency. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Lets the handler run but never sends its answer (a `lostAnswer` fault): the socket stays open until the client
+ * gives up or the fake closes. */
+export function loseAnswer(res: ServerResponse): void {
+  res.writeHead = (() => res) as never;
+  res.write = (() => true) as never;
+  res.end = (() => res) as never;
 }
 
 /** The route whose method and path (anchored regex; capture groups become `params`) match, if any. */
@@ -533,9 +628,15 @@ export abstract class FakeServerBase<C extends object> {
 
   /** Plays the fault a test scripted for this request, if any, after `faults.delayMs`: throws the fake's own failure
    * or 429 answer, or returns false when the request is to be held unanswered (`close()` drops it). */
-  protected async playFaults(answers: { fail: (status: number) => Error; rateLimit: (retryAfterSeconds: number) => Error }): Promise<boolean> {
+  protected async playFaults(answers: { fail: (status: number) => Error; rateLimit: (retryAfterSeconds: number) => Error }, res?: ServerResponse): Promise<boolean> {
     const forced = await this.#faults.next(this.listening.signal);
     if (forced?.kind === 'timeout') return false;
+    if (forced?.kind === 'lostAnswer') {
+      // Fakes that pass `res` process the request and lose the answer; the others hold it unanswered.
+      if (!res) return false;
+      loseAnswer(res);
+      return true;
+    }
     if (forced?.kind === 'fail') throw answers.fail(forced.status);
     if (forced?.kind === 'rateLimit') throw answers.rateLimit(forced.retryAfterSeconds);
     return true;

@@ -12,7 +12,7 @@ export {
   MAX_PICTURES,
   MAX_TITLE_LENGTH,
 } from './mercadolivre/index.js';
-export type { FaultControls } from './http.js';
+export type { ChaosProfile, FaultControls, FaultStats } from './http.js';
 export {
   FakeMagalu,
   type FakeMagaluOptions,
@@ -65,7 +65,7 @@ export {
   VIA_MAX_IMAGES,
   VIA_SITES,
 } from './casasbahia/index.js';
-export { isValidGtin } from './http.js';
+export { isValidGtin, mulberry32 } from './http.js';
 export {
   FakeAmazon,
   type FakeAmazonOptions,

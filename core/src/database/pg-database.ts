@@ -39,6 +39,15 @@ export class PgDatabase implements Database {
 
   async transaction<T>(fn: (tx: Queryable & { bossDb: BossDb }) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    // pg-pool takes its idle 'error' listener off a client while it is checked out: a connection that drops
+    // between two statements of the transaction (database restarted) would emit 'error' with nobody
+    // listening, and end the process. Keep the reason; the statements fail on their own, and the client is
+    // released with the error so the pool discards it instead of handing a dead connection to the next caller.
+    let broken: Error | undefined;
+    const onError = (error: Error) => {
+      broken ??= error;
+    };
+    client.on('error', onError);
     const tx = {
       query: async <R>(text: string, params?: unknown[]) => (await client.query(text, params as unknown[])).rows as R[],
       exec: async (script: string) => void (await client.query(script)),
@@ -50,10 +59,13 @@ export class PgDatabase implements Database {
       await client.query('COMMIT');
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      await client.query('ROLLBACK').catch((rollbackError: Error) => {
+        broken ??= rollbackError; // a connection that cannot roll back is not handed out again
+      });
       throw error;
     } finally {
-      client.release();
+      client.off('error', onError);
+      client.release(broken);
     }
   }
 

@@ -47,8 +47,10 @@ export class VtexClient {
     );
     const offers = new Map<string, VtexOffer>();
     const logistics = new Map((result?.logisticsInfo ?? []).map((l) => [l.itemIndex, l]));
-    for (const item of result?.items ?? []) {
-      const info = logistics.get(item.requestIndex);
+    // `logisticsInfo[].itemIndex` is the item's position in the answer's `items`, not in the request: an item
+    // VTEX cannot sell is left out of `items`, so the two differ for every item after it.
+    for (const [index, item] of (result?.items ?? []).entries()) {
+      const info = logistics.get(index);
       const stock = typeof info?.stockBalance === 'number' ? info.stockBalance : item.availability === 'available' ? item.quantity : 0;
       offers.set(String(item.id), {
         price: item.price,

@@ -17,9 +17,19 @@ export const webhookRoutes: FastifyPluginAsync<{ runtime: ConnectorRuntime }> = 
       request.log.warn({ account: notification.account, skuId: notification.skuId, known: Boolean(runtime.stores.get(notification.account)) }, 'notification refused: unknown store or bad token');
       throw Errors.webhookUnauthorized();
     }
-    await runtime.inbox.accept(notification, request.id);
+    try {
+      await runtime.inbox.accept(notification, request.id);
+    } catch (error) {
+      // Not stored: 503 with a code, so VTEX sends it again and an operator sees why (database down).
+      request.log.error({ err: error, skuId: notification.skuId }, 'notification not stored: database unavailable');
+      throw Errors.databaseUnavailable((error as Error).message);
+    }
     return { accepted: true, requestId: request.id };
   };
-  // `ignoreTrailingSlash` serves /api/notification/ too.
-  app.post('/api/notification', handler);
+  // `ignoreTrailingSlash` serves /api/notification/ too. The body limit is the route's own, whatever the
+  // server's: a notification is a few hundred bytes, anything past the limit is refused (413) unread.
+  app.post('/api/notification', { bodyLimit: WEBHOOK_BODY_LIMIT }, handler);
 };
+
+/** Largest notification body accepted; VTEX's are under 1 KiB. */
+export const WEBHOOK_BODY_LIMIT = 32 * 1024;

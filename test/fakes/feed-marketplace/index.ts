@@ -6,7 +6,7 @@
 // limit, and the usual injectable faults.
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type FaultControls, Faults, findRoute, HttpError, isObject, listen, type Listening, readJsonObject, retryAfterSeconds, sendJson, TokenBucket } from '../http.js';
+import { type FaultControls, Faults, findRoute, HttpError, isObject, listen, loseAnswer, type Listening, readJsonObject, retryAfterSeconds, sendJson, TokenBucket } from '../http.js';
 
 export interface FakeFeedMarketplaceOptions {
   port?: number;
@@ -153,6 +153,7 @@ export class FakeFeedMarketplace {
     this.counters.requests++;
     const forced = await this.#faults.next(this.#server!.signal);
     if (forced?.kind === 'timeout') return;
+    if (forced?.kind === 'lostAnswer') loseAnswer(res); // processed, but the answer never leaves
     if (forced?.kind === 'fail') throw new HttpError(forced.status, 'Injected failure');
     if (forced?.kind === 'rateLimit') return this.#tooMany(forced.retryAfterSeconds);
     const found = findRoute(this.#routes, req.method, url.pathname);

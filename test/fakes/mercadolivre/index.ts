@@ -217,7 +217,7 @@ export class FakeMercadoLivre extends FakeServerBase<MlCounters> {
     const answered = await this.playFaults({
       fail: (status) => new HttpError(status, status === 500 ? 'Internal server error' : 'Injected failure'),
       rateLimit: (seconds) => this.#tooManyRequests(seconds),
-    });
+    }, res);
     if (!answered) return; // a scripted timeout: never answered, close() drops the socket
 
     const found = findRoute(this.#routes, req.method, url.pathname);

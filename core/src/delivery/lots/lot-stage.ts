@@ -155,6 +155,12 @@ export class LotStage {
     const results: JobResult[] = [];
     for (const job of jobs) {
       const lot = await this.lots.get(job.data.lotId);
+      if (lot?.status === 'done') {
+        // A retry of a poll that failed after applying the lot: its SKUs must still be sent on.
+        await this.requeueDelivery(store.account, marketplace, await this.unsent(store.account, marketplace, Number(lot.id)));
+        results.push({ id: job.id, status: 'completed' });
+        continue;
+      }
       if (!lot || lot.status !== 'submitted' || !lot.feed_ref) {
         results.push({ id: job.id, status: 'completed' });
         continue;
@@ -257,7 +263,7 @@ export class LotStage {
     await this.state.saveIdMappings(store.account, marketplace, mappings);
     await this.state.apply(updates);
     await this.lots.finish(lotId, 'done', outcomes);
-    await this.requeueDelivery(store.account, marketplace, again);
+    await this.requeueDelivery(store.account, marketplace, [...new Set([...again, ...(await this.unsent(store.account, marketplace, lotId))])]);
     const accepted = outcomes.filter((o) => o.outcome === 'accepted').length;
     this.log.info({ store: store.account, marketplace, lotId, operation, accepted, refused: outcomes.length - accepted }, 'lot processed');
   }
@@ -269,6 +275,21 @@ export class LotStage {
     await this.lots.finish(lotId, 'failed', items.map((i) => ({ skuId: i.sku_id, outcome: 'missing' as const, message: error.message })), error.message);
     this.log.error({ store: store.account, marketplace: integration.marketplace, lotId }, error.message);
     await this.requeueDelivery(store.account, integration.marketplace, items.map((i) => i.sku_id));
+  }
+
+  /**
+   * The SKUs of a done lot that still have something to send (a confirmed product's offer, a payload newer
+   * than the one the lot carried), read once the lot is done: `stillWanted` in `apply` was judged on states
+   * read before, while a newer payload written meanwhile found the lot in flight and waited for its outcome.
+   * Refused SKUs (`failed`) wait for their next change instead.
+   */
+  private async unsent(store: string, marketplace: string, lotId: number): Promise<string[]> {
+    const rows = await this.db.query<{ sku_id: string }>(
+      `select s.sku_id from lot_items i join sku_state s on s.sku_id = i.sku_id and s.store = $1 and s.marketplace = $2
+       where i.lot_id = $3 and s.status in ('pending', 'synced') and s.desired_hash is not null and s.desired_hash is distinct from s.delivered_hash`,
+      [store, marketplace, lotId],
+    );
+    return rows.map((r) => r.sku_id);
   }
 
   private async requeueDelivery(store: string, marketplace: string, skuIds: string[]) {

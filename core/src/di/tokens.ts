@@ -54,4 +54,5 @@ export const TOKENS = {
   Lots: token<import('../delivery/lots/lot-repository.js').LotRepository>('Lots'),
   InitialLoad: token<import('../initial-load/initial-load.js').InitialLoad>('InitialLoad'),
   Reconciler: token<import('../reconciliation/reconciler.js').Reconciler>('Reconciler'),
+  PlannerStatistics: token<import('../database/planner-statistics.js').PlannerStatistics>('PlannerStatistics'),
 } as const;

@@ -76,7 +76,8 @@ export class MarketplaceSyncStage {
   async start(store: StoreConfig, integration: IntegrationConfig): Promise<void> {
     await this.boss.work<MarketplaceSyncJob>(
       QueueNames.marketplaceSync(store.account, integration.marketplace),
-      { batchSize: 100, perJobResults: true, burstWhenBatchFull: true, pollingIntervalSeconds: 1 },
+      // Two batches at once per process (stately: never two for one SKU): one's database work overlaps the other's.
+      { batchSize: 100, localConcurrency: 2, perJobResults: true, burstWhenBatchFull: true, pollingIntervalSeconds: 1 },
       (jobs) => this.handle(store, integration, jobs),
     );
   }

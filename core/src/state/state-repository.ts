@@ -3,6 +3,7 @@ import type { Database, Queryable } from '../database/database.js';
 import { TOKENS } from '../di/tokens.js';
 import type { OperationLog, OperationLogEntry } from '../oplog/operation-log.js';
 import type { Fix } from '../plugin-api/index.js';
+import { GroupCommit } from '../util/group-commit.js';
 import { deliveryLog } from './delivery-log.js';
 import type { DesiredOperation } from './desired-operation.js';
 
@@ -112,39 +113,10 @@ export class StateRepository {
    */
   apply(updates: StateUpdate[]): Promise<void> {
     if (!updates.length) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ updates, resolve, reject });
-      if (!this.writing) this.writing = this.writeQueued();
-    });
+    return this.writes.add(updates);
   }
 
-  private queue: Array<{ updates: StateUpdate[]; resolve: () => void; reject: (error: unknown) => void }> = [];
-  private writing?: Promise<void>;
-
-  private async writeQueued(): Promise<void> {
-    // The calls made in this event-loop turn join the first transaction (see NotificationInbox).
-    await new Promise((r) => setImmediate(r));
-    while (this.queue.length) {
-      const batch = this.queue.splice(0, MAX_CALLS_PER_WRITE);
-      try {
-        await this.write(batch.map((b) => b.updates));
-        for (const b of batch) b.resolve();
-      } catch (error) {
-        if (batch.length === 1) batch[0].reject(error);
-        else {
-          for (const b of batch) {
-            try {
-              await this.write([b.updates]);
-              b.resolve();
-            } catch (own) {
-              b.reject(own);
-            }
-          }
-        }
-      }
-    }
-    this.writing = undefined;
-  }
+  private readonly writes = new GroupCommit<StateUpdate[]>((calls) => this.write(calls), MAX_CALLS_PER_WRITE);
 
   /** Writes the updates of several calls in one transaction, in call order. */
   private async write(calls: StateUpdate[][]): Promise<void> {

@@ -5,6 +5,7 @@ import { TOKENS } from '../di/tokens.js';
 import type { SkuRefreshJob } from '../ingest/dispatcher.js';
 import type { Logger } from '../logging/logger.js';
 import { QueueNames } from '../queue/queue-names.js';
+import { RETRY_POLL_SECONDS } from '../queue/queues.js';
 import type { NotificationLedger, PendingNotifications } from '../state/notification-ledger.js';
 import type { OfferRefresh, SnapshotHead, SnapshotRepository } from '../state/snapshot-repository.js';
 import type { StoreRegistry } from '../stores/store-registry.js';
@@ -73,7 +74,9 @@ export class SkuRefreshStage {
   async start(store: StoreConfig): Promise<void> {
     const id = await this.boss.work<RefreshJob>(
       QueueNames.skuRefresh(store.account),
-      { batchSize: REFRESH_BATCH, localConcurrency: REFRESH_CONCURRENCY, perJobResults: true, burstWhenBatchFull: true, pollingIntervalSeconds: 1 },
+      // Polled every RETRY_POLL_SECONDS besides NOTIFY: retries and deferred jobs wake no NOTIFY, and a
+      // notification missed under load must not leave a burst's last jobs waiting pg-boss's 30 s.
+      { batchSize: REFRESH_BATCH, localConcurrency: REFRESH_CONCURRENCY, perJobResults: true, burstWhenBatchFull: true, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: RETRY_POLL_SECONDS },
       (jobs) => this.handle(store, jobs),
     );
     this.workers.set(store.account, id);

@@ -89,7 +89,7 @@ describe(`initial load of ${SKUS} SKUs survives a SIGKILL halfway`, () => {
       expect(ml.getItemBySellerSku(String(sku.id))?.available_quantity).toBe(sku.stock);
     }
     if (process.env.CONNECTOR_INITIAL_LOAD_SKUS) {
-      // Figures for bench runs (npm run bench:initial-load).
+      // Figures for bench runs (npm run bench:initial-load:kill-resume).
       const s = (ms: number) => Number((ms / 1000).toFixed(1));
       console.log(JSON.stringify({ bench: 'initial-load', skus: SKUS, database: process.env.DATABASE_URL ? 'postgres' : 'pglite', createdBeforeKill: atKill, secondsToKill: s(killedAt - t0), secondsAfterRestart: s(performance.now() - killedAt), creates: ml.counters.creates, createdTwice: twice.length }));
     }

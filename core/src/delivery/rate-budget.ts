@@ -102,7 +102,6 @@ export class RateBudget {
         });
         if (!entry.waiters.length) break;
         let reserved: { delaysMs: number[]; retryMs: number };
-        const askedAt = this.clock.now();
         try {
           reserved = await this.reserve(entry.key, Math.min(entry.waiters.length, MAX_RESERVE));
         } catch (error) {
@@ -110,9 +109,14 @@ export class RateBudget {
           for (const w of entry.waiters.splice(0)) w.reject(error);
           break;
         }
+        // Slots count from when the answer arrived, not from when they were asked for: the round trip
+        // shifts every slot equally (spacing kept, never earlier than granted), and only a stall
+        // after it counts as lateness. Counted from the asking, a round trip over LATE_TOLERANCE_MS
+        // (a busy embedded database) made every slot "late" and asked again forever.
+        const grantedAt = this.clock.now();
         const served = entry.waiters.splice(0, reserved.delaysMs.length);
         served.forEach((w, i) => {
-          const due = askedAt + reserved.delaysMs[i]!;
+          const due = grantedAt + reserved.delaysMs[i]!;
           const go = () => {
             if (this.clock.now() - due <= LATE_TOLERANCE_MS) return w.resolve();
             entry.waiters.push(w);

@@ -61,4 +61,5 @@ export const TOKENS = {
   AdminQueries: token<import('../admin/admin-queries.js').AdminQueries>('AdminQueries'),
   Metrics: token<import('../observability/metrics.js').RuntimeMetrics>('Metrics'),
   ActivityRecorder: token<import('../observability/activity-recorder.js').ActivityRecorder>('ActivityRecorder'),
+  PlannerStatistics: token<import('../database/planner-statistics.js').PlannerStatistics>('PlannerStatistics'),
 } as const;

@@ -131,13 +131,17 @@ export class InitialLoad {
 
   /** Where a load stands; marks it done once every SKU is settled. */
   async progress(loadId: number): Promise<InitialLoadProgress> {
+    // One pass over the load's SKUs for both counts (the CLI asks twice a second during a load).
     const [row] = await this.db.query<LoadRow & { settled: number; synced: number }>(
-      `select l.*,
-         (select count(*)::int from initial_load_skus s join sku_state st on st.store = l.store and st.marketplace = l.marketplace and st.sku_id = s.sku_id
-           where s.load_id = l.id and st.status = any($2::text[]) and st.updated_at >= l.created_at) as settled,
-         (select count(*)::int from initial_load_skus s join sku_state st on st.store = l.store and st.marketplace = l.marketplace and st.sku_id = s.sku_id
-           where s.load_id = l.id and st.status = 'synced' and st.updated_at >= l.created_at) as synced
-       from initial_loads l where l.id = $1`,
+      `select l.*, c.settled, c.synced
+       from initial_loads l
+       cross join lateral (
+         select count(*) filter (where st.status = any($2::text[]))::int as settled,
+                count(*) filter (where st.status = 'synced')::int as synced
+         from initial_load_skus s join sku_state st on st.store = l.store and st.marketplace = l.marketplace and st.sku_id = s.sku_id
+         where s.load_id = l.id and st.updated_at >= l.created_at
+       ) c
+       where l.id = $1`,
       [loadId, SETTLED],
     );
     if (!row) throw Errors.invalidArgument('loadId', `no initial load ${loadId}`);

@@ -72,7 +72,7 @@ export class DeliveryStage {
     const { limits } = this.limits.get(store.account, marketplace);
     const skuIds = jobs.map((j) => j.data.skuId);
     const [states, intents] = await Promise.all([
-      this.state.load(store.account, marketplace, skuIds),
+      this.state.load(store.account, marketplace, skuIds, { source: true }),
       this.intents.pending(store.account, marketplace, skuIds),
     ]);
     const waiting: Array<{ job: JobWithMetadata<DeliveryJob>; retryAt: number }> = [];
@@ -128,7 +128,8 @@ export class DeliveryStage {
     let plan = planDelivery(row);
     if (!row || plan.kind === 'none') return { kind: 'nothing' };
     const { skuId, requestId } = data;
-    const base = { store: store.account, marketplace, skuId, requestId, attempted: true };
+    // The log's ContentSource is the source of the payload sent: read with the row, not again at write time.
+    const base = { store: store.account, marketplace, skuId, requestId, attempted: true, ...(row.desired_source !== undefined ? { source: row.desired_source } : {}) };
     const call = { probe: options.probe };
     const lastRequest = () => {
       const { kind: operation, ...detail } = plan;
@@ -262,7 +263,7 @@ export class DeliveryStage {
       [store.account, integration.marketplace],
     );
     if (!pending) return 'nothing';
-    const states = await this.state.load(store.account, integration.marketplace, [pending.sku_id]);
+    const states = await this.state.load(store.account, integration.marketplace, [pending.sku_id], { source: true });
     const intents = await this.intents.pending(store.account, integration.marketplace, [pending.sku_id]);
     const outcome = await this.deliver(store, integration, { skuId: pending.sku_id, requestId: pending.request_id ?? 'probe' }, states.get(pending.sku_id), {
       probe: true,

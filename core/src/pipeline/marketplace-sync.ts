@@ -17,6 +17,7 @@ import type { PolicyEngine } from '../policies/policy-engine.js';
 import type { PolicyWarnings, WarningEvaluation } from '../policies/policy-warnings.js';
 import type { PolicyOutcome } from '../policies/types.js';
 import { QueueNames } from '../queue/queue-names.js';
+import { RETRY_POLL_SECONDS } from '../queue/queues.js';
 import { checkSnapshot } from '../rules/snapshot-checks.js';
 import type { DesiredOperation } from '../state/desired-operation.js';
 import type { SnapshotRepository } from '../state/snapshot-repository.js';
@@ -78,7 +79,8 @@ export class MarketplaceSyncStage {
   async start(store: StoreConfig, integration: IntegrationConfig): Promise<void> {
     await this.boss.work<MarketplaceSyncJob>(
       QueueNames.marketplaceSync(store.account, integration.marketplace),
-      { batchSize: 100, perJobResults: true, burstWhenBatchFull: true, pollingIntervalSeconds: 1 },
+      // Two batches at once per process (stately: never two for one SKU): one's database work overlaps the other's.
+      { batchSize: 100, localConcurrency: 2, perJobResults: true, burstWhenBatchFull: true, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: RETRY_POLL_SECONDS },
       (jobs) => this.handle(store, integration, jobs),
     );
   }

@@ -5,8 +5,9 @@ import { TOKENS } from '../di/tokens.js';
 import type { SkuRefreshJob } from '../ingest/dispatcher.js';
 import type { Logger } from '../logging/logger.js';
 import { QueueNames } from '../queue/queue-names.js';
+import { RETRY_POLL_SECONDS } from '../queue/queues.js';
 import type { NotificationLedger, PendingNotifications } from '../state/notification-ledger.js';
-import type { SnapshotRepository } from '../state/snapshot-repository.js';
+import type { OfferRefresh, SnapshotHead, SnapshotRepository } from '../state/snapshot-repository.js';
 import type { StoreRegistry } from '../stores/store-registry.js';
 import type { Clock } from '../util/clock.js';
 import { settleLimit } from '../util/map-limit.js';
@@ -22,6 +23,13 @@ export type RefreshJob = SkuRefreshJob;
 const VTEX_CONCURRENCY = 8;
 /** Items per fulfillment simulation call. */
 const SIMULATION_CHUNK = 50;
+/**
+ * Jobs per fetch, and batches handled at once by each process (stately: never two for one SKU).
+ * Two batches overlap one's VTEX reads with the other's database work; bigger batches spread the
+ * per-batch statements (fetch, complete, enqueue) over more SKUs.
+ */
+export const REFRESH_BATCH = 100;
+export const REFRESH_CONCURRENCY = 2;
 
 type Mode = 'full' | 'offer';
 
@@ -30,7 +38,7 @@ interface Planned {
   mode: Mode;
   requestId: string;
   pending?: PendingNotifications;
-  previous?: SkuSnapshot;
+  previous?: SnapshotHead;
   /** Only these marketplaces; undefined: every enabled one. */
   marketplaces?: string[];
 }
@@ -66,7 +74,9 @@ export class SkuRefreshStage {
   async start(store: StoreConfig): Promise<void> {
     const id = await this.boss.work<RefreshJob>(
       QueueNames.skuRefresh(store.account),
-      { batchSize: 50, perJobResults: true, burstWhenBatchFull: true, pollingIntervalSeconds: 1 },
+      // Polled every RETRY_POLL_SECONDS besides NOTIFY: retries and deferred jobs wake no NOTIFY, and a
+      // notification missed under load must not leave a burst's last jobs waiting pg-boss's 30 s.
+      { batchSize: REFRESH_BATCH, localConcurrency: REFRESH_CONCURRENCY, perJobResults: true, burstWhenBatchFull: true, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: RETRY_POLL_SECONDS },
       (jobs) => this.handle(store, jobs),
     );
     this.workers.set(store.account, id);
@@ -77,7 +87,7 @@ export class SkuRefreshStage {
    * polls every 30 s: wake this process's worker when a deferred refresh comes due (timers grouped
    * by 250 ms; the 30 s poll still covers a process that stops meanwhile).
    */
-  private wakeAt(account: string, at: number) {
+  wakeAt(account: string, at: number): void {
     const id = this.workers.get(account);
     const bucket = Math.ceil(at / 250) * 250;
     if (!id || this.wakeups.has(bucket)) return;
@@ -103,11 +113,11 @@ export class SkuRefreshStage {
       else if (p || job.data.refresh) due.push({ skuId, job, pending: p });
       // else: an earlier refresh already covered this SKU's notifications
     }
-    const previous = due.length ? await this.snapshots.loadMany(store.account, due.map((d) => d.skuId)) : new Map<string, SkuSnapshot>();
+    const previous = due.length ? await this.snapshots.heads(store.account, due.map((d) => d.skuId)) : new Map<string, SnapshotHead>();
     const planned: Planned[] = due.map(({ skuId, job, pending: p }) => {
       const prev = previous.get(skuId);
       const offerOnly = p ? p.offer && !p.catalog && !p.withdraw : job.data.refresh === 'offer';
-      return { skuId, mode: offerOnly && prev?.sku ? 'offer' : 'full', requestId: p?.requestId ?? job.data.requestId, pending: p, previous: prev, marketplaces: marketplacesOf(jobs, skuId) };
+      return { skuId, mode: offerOnly && prev?.hasSku ? 'offer' : 'full', requestId: p?.requestId ?? job.data.requestId, pending: p, previous: prev, marketplaces: marketplacesOf(jobs, skuId) };
     });
     if (deferred.length) {
       const now = this.clock.now();
@@ -127,7 +137,11 @@ export class SkuRefreshStage {
     });
   }
 
-  /** Reads VTEX for the planned SKUs, saves their snapshots, consumes their notifications and hands them on. */
+  /**
+   * Reads VTEX for the planned SKUs, saves their snapshots, consumes their notifications and hands
+   * them on. An offer-only refresh re-reads the simulation and records just the new offer: the
+   * catalog data stays the stored snapshot's (VTEX's Scenario 1).
+   */
   private async refresh(store: StoreConfig, planned: Planned[]): Promise<Map<string, unknown>> {
     const client = this.vtex.for(store.account);
     const failures = new Map<string, unknown>();
@@ -135,12 +149,6 @@ export class SkuRefreshStage {
 
     const skus = new Map<string, VtexSkuAndContext | null>();
     const products = new Map<number, VtexProduct | null>();
-    for (const p of planned) {
-      if (p.mode === 'offer') {
-        skus.set(p.skuId, p.previous!.sku);
-        if (p.previous!.sku) products.set(p.previous!.sku.ProductId, p.previous!.product);
-      }
-    }
     const skuResults = await settleLimit(full, VTEX_CONCURRENCY, (id) => client.getSkuAndContext(id));
     full.forEach((id, i) => {
       const r = skuResults[i];
@@ -162,22 +170,37 @@ export class SkuRefreshStage {
       if (r.ok) products.set(id, r.value);
     });
 
+    // Offer-only SKUs were known at their last full read; full ones when VTEX still knows them.
     const offers = new Map<string, VtexOffer>();
-    const simulate = [...skus.entries()].filter(([, s]) => s).map(([id]) => id);
-    for (let i = 0; i < simulate.length; i += SIMULATION_CHUNK) {
-      const chunk = simulate.slice(i, i + SIMULATION_CHUNK);
-      try {
-        for (const [id, offer] of await client.simulate(chunk)) offers.set(id, offer);
-      } catch (error) {
-        for (const id of chunk) failures.set(id, error);
-      }
-    }
+    const simulate = planned.filter((p) => p.mode === 'offer' || skus.get(p.skuId)).map((p) => p.skuId);
+    const chunks: string[][] = [];
+    for (let i = 0; i < simulate.length; i += SIMULATION_CHUNK) chunks.push(simulate.slice(i, i + SIMULATION_CHUNK));
+    const simulated = await settleLimit(chunks, VTEX_CONCURRENCY, (chunk) => client.simulate(chunk));
+    chunks.forEach((chunk, i) => {
+      const r = simulated[i];
+      if (r.ok) for (const [id, offer] of r.value) offers.set(id, offer);
+      else for (const id of chunk) failures.set(id, r.error);
+    });
 
     const fetchedAt = new Date(this.clock.now()).toISOString();
     const snapshots: SkuSnapshot[] = [];
-    const done: Planned[] = [];
+    const offerRefreshes: OfferRefresh[] = [];
+    let done: Planned[] = [];
     for (const p of planned) {
       if (failures.has(p.skuId)) continue;
+      const refresh = {
+        mode: p.mode,
+        catalogFetchedAt: p.mode === 'full' ? fetchedAt : p.previous!.catalogFetchedAt,
+        notifications: p.pending?.count ?? 0,
+        catalog: p.pending?.catalog ?? false,
+        offer: p.pending?.offer ?? false,
+        withdraw: p.pending?.withdraw ?? false,
+      };
+      if (p.mode === 'offer') {
+        offerRefreshes.push({ store: store.account, skuId: p.skuId, fetchedAt, offer: offers.get(p.skuId) ?? null, salesChannel: store.vtex.salesChannel, refresh });
+        done.push(p);
+        continue;
+      }
       const sku = skus.get(p.skuId) ?? null;
       if (sku && !products.has(sku.ProductId)) {
         failures.set(p.skuId, new Error(`product ${sku.ProductId} could not be read`));
@@ -193,18 +216,17 @@ export class SkuRefreshStage {
         offer: offers.get(p.skuId) ?? null,
         salesChannel: store.vtex.salesChannel,
         categoryId: deepestCategory(sku, product),
-        refresh: {
-          mode: p.mode,
-          catalogFetchedAt: p.mode === 'full' ? fetchedAt : (p.previous!.refresh?.catalogFetchedAt ?? p.previous!.fetchedAt),
-          notifications: p.pending?.count ?? 0,
-          catalog: p.pending?.catalog ?? false,
-          offer: p.pending?.offer ?? false,
-          withdraw: p.pending?.withdraw ?? false,
-        },
+        refresh,
       });
       done.push(p);
     }
     await this.snapshots.saveMany(snapshots);
+    const missing = new Set(await this.snapshots.saveOffers(offerRefreshes));
+    if (missing.size) {
+      // The snapshot went away since the refresh was planned: the retry reads everything.
+      for (const id of missing) failures.set(id, new Error(`SKU ${id} has no stored snapshot to refresh the offer of`));
+      done = done.filter((p) => !missing.has(p.skuId));
+    }
     // Only now are the notifications covered: a failure above leaves them pending for the retry.
     await this.ledger.consume(done.flatMap((p) => p.pending?.ids ?? []));
 

@@ -1,4 +1,5 @@
 import { Errors } from '../errors/errors.js';
+import { headerGetter, httpRequest, type HttpAnswer } from '../util/http-client.js';
 import { retryAfterMs } from '../vtex/vtex-client.js';
 import type { WireHttpRequest, WireHttpResponse } from './rpc/protocol.js';
 
@@ -47,11 +48,17 @@ export async function sendPluginRequest(target: PluginHttpTarget, req: WireHttpR
   let url = resolvePluginUrl(target, req.url);
   let method: string = req.method;
   let body: string | undefined = req.body === undefined ? undefined : isString ? (req.body as string) : JSON.stringify(req.body);
-  const signal = AbortSignal.timeout(timeoutMs);
-  let response: Response;
+  // One deadline for the whole exchange, redirects and body included.
+  const deadline = Date.now() + timeoutMs;
+  const unavailable = (error: unknown) => {
+    const e = error as Error;
+    return Errors.marketplaceUnavailable(marketplace, e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : e.message);
+  };
+  let response: HttpAnswer;
   for (let redirects = 0; ; redirects++) {
     try {
-      response = await fetch(url, {
+      response = await httpRequest({
+        url,
         method,
         headers: {
           accept: 'application/json',
@@ -59,17 +66,15 @@ export async function sendPluginRequest(target: PluginHttpTarget, req: WireHttpR
           ...req.headers,
         },
         body,
-        redirect: 'manual',
-        signal,
+        timeoutMs: Math.max(1, deadline - Date.now()),
       });
     } catch (error) {
-      const e = error as Error;
-      throw Errors.marketplaceUnavailable(marketplace, e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : e.message);
+      throw unavailable(error);
     }
-    const location = response.headers.get('location');
+    const location = response.headers.location;
     if (response.status < 300 || response.status >= 400 || !location) break;
     if (redirects >= MAX_REDIRECTS) throw Errors.marketplaceUnavailable(marketplace, `more than ${MAX_REDIRECTS} redirects`);
-    await response.body?.cancel();
+    await response.discard();
     // A redirect must land on an allowed host too; 303 (and 301/302 after POST, as browsers do) becomes a GET.
     url = resolvePluginUrl(target, new URL(location, url).href);
     if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {
@@ -77,7 +82,12 @@ export async function sendPluginRequest(target: PluginHttpTarget, req: WireHttpR
       body = undefined;
     }
   }
-  const text = await response.text();
+  let text: string;
+  try {
+    text = await response.text();
+  } catch (error) {
+    throw unavailable(error);
+  }
   let parsed: unknown = text;
   try {
     parsed = text ? JSON.parse(text) : undefined;
@@ -85,8 +95,8 @@ export async function sendPluginRequest(target: PluginHttpTarget, req: WireHttpR
     // not JSON: keep the text
   }
   const { status } = response;
-  if (status >= 200 && status < 300) return { status, headers: Object.fromEntries(response.headers), body: parsed };
-  if (status === 429) throw Errors.marketplaceRateLimited(marketplace, retryAfterMs(response.headers) ?? 1000);
+  if (status >= 200 && status < 300) return { status, headers: response.headers, body: parsed };
+  if (status === 429) throw Errors.marketplaceRateLimited(marketplace, retryAfterMs(headerGetter(response.headers)) ?? 1000);
   if (status === 401 || status === 403) throw Errors.marketplaceAuth(marketplace, `HTTP ${status} ${describe(parsed)}`);
   if (status >= 500 || status === 408) throw Errors.marketplaceUnavailable(marketplace, `HTTP ${status} ${describe(parsed)}`);
   throw Errors.marketplaceRejected(marketplace, describe(parsed), { status, body: parsed });

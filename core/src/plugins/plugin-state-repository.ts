@@ -11,6 +11,10 @@ export const STATE_LIMITS = { keyLength: 256, valueBytes: 256 * 1024, maxTtlSeco
  * as absent and are swept on write.
  */
 export class PluginStateRepository {
+  /** Reads asked for in this event-loop turn, per integration: key → waiters. */
+  private reads = new Map<string, { ref: IntegrationRef; keys: Map<string, Array<{ resolve: (v: unknown) => void; reject: (e: unknown) => void }>> }>();
+  private readScheduled = false;
+
   constructor(private readonly db: Database) {}
 
   /** Runs one validated ctx.state call. */
@@ -27,12 +31,42 @@ export class PluginStateRepository {
     }
   }
 
-  async get(ref: IntegrationRef, key: string): Promise<unknown> {
-    const [row] = await this.db.query<{ value: unknown }>(
-      `select value from plugin_state where marketplace = $1 and store = $2 and key = $3 and (expires_at is null or expires_at > now())`,
-      [ref.marketplace, ref.store, key],
-    );
-    return row?.value;
+  /**
+   * Batched, not cached: the gets asked for in one event-loop turn (a plugin reading its token before
+   * each of many concurrent calls) go to the database together, in one query per integration sent
+   * after all of them were asked — so each still sees every write committed before it asked.
+   */
+  get(ref: IntegrationRef, key: string): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const id = `${ref.marketplace}\0${ref.store}`;
+      let pending = this.reads.get(id);
+      if (!pending) this.reads.set(id, (pending = { ref, keys: new Map() }));
+      const waiters = pending.keys.get(key);
+      if (waiters) waiters.push({ resolve, reject });
+      else pending.keys.set(key, [{ resolve, reject }]);
+      if (!this.readScheduled) {
+        this.readScheduled = true;
+        setImmediate(() => void this.readBatched());
+      }
+    });
+  }
+
+  private async readBatched(): Promise<void> {
+    this.readScheduled = false;
+    const reads = this.reads;
+    this.reads = new Map();
+    for (const { ref, keys } of reads.values()) {
+      try {
+        const rows = await this.db.query<{ key: string; value: unknown }>(
+          `select key, value from plugin_state where marketplace = $1 and store = $2 and key = any($3::text[]) and (expires_at is null or expires_at > now())`,
+          [ref.marketplace, ref.store, [...keys.keys()]],
+        );
+        const values = new Map(rows.map((r) => [r.key, r.value]));
+        for (const [key, waiters] of keys) for (const w of waiters) w.resolve(values.get(key));
+      } catch (error) {
+        for (const waiters of keys.values()) for (const w of waiters) w.reject(error);
+      }
+    }
   }
 
   async set(plugin: string, ref: IntegrationRef, key: string, value: unknown, ttlSeconds?: number): Promise<void> {

@@ -16,6 +16,7 @@ import type { StoreRegistry } from '../stores/store-registry.js';
 import { stableStringify } from '../util/hash.js';
 import type { VtexOffer, SkuSnapshot } from '../vtex/types.js';
 import type { VtexClients } from '../vtex/vtex-clients.js';
+import { SNAPSHOT_SQL } from '../state/snapshot-repository.js';
 
 export type ReconcileScope = 'hot' | 'full';
 export type DriftKind = 'marketplace' | 'missing' | 'vtex';
@@ -185,7 +186,7 @@ export class Reconciler {
       for (;;) {
         // Numeric ids in numeric order (shorter first), any id in a stable order.
         const page = await this.db.query<{ sku_id: string; snapshot: SkuSnapshot }>(
-          `select sku_id, snapshot from sku_snapshots where store = $1 and (length(sku_id), sku_id) > (length($2::text), $2::text)
+          `select sku_id, ${SNAPSHOT_SQL('sku_snapshots')} as snapshot from sku_snapshots where store = $1 and (length(sku_id), sku_id) > (length($2::text), $2::text)
            order by length(sku_id), sku_id limit $3`,
           [store, after, PAGE],
         );
@@ -211,7 +212,7 @@ export class Reconciler {
   private async candidates(store: string, marketplace: string, where: { ids?: string[]; after?: string; exclude?: string[] }): Promise<Candidate[]> {
     // Only SKUs the marketplace should hold as delivered: anything pending is on its way anyway.
     return this.db.query<Candidate>(
-      `select s.sku_id, m.marketplace_id, s.desired_payload, snap.snapshot, null::int as hot_rank
+      `select s.sku_id, m.marketplace_id, s.desired_payload, ${SNAPSHOT_SQL('snap')} as snapshot, null::int as hot_rank
        from sku_state s
        join id_mappings m on m.store = s.store and m.marketplace = s.marketplace and m.sku_id = s.sku_id
        left join sku_snapshots snap on snap.store = s.store and snap.sku_id = s.sku_id

@@ -6,6 +6,7 @@ import type { Disposable } from '../plugin-api/index.js';
 import type { Database, DatabaseOptions } from '../database/database.js';
 import { migrate } from '../database/migrate.js';
 import { openDatabase } from '../database/open.js';
+import { PlannerStatistics } from '../database/planner-statistics.js';
 import { TOKENS } from '../di/tokens.js';
 import { Errors } from '../errors/errors.js';
 import { CategoryMappings } from '../catalog/category-mappings.js';
@@ -164,6 +165,7 @@ export class ConnectorRuntime {
         [TOKENS.Reconciler, Reconciler],
         [TOKENS.IntegrationSettings, IntegrationSettings],
         [TOKENS.AdminQueries, AdminQueries],
+        [TOKENS.PlannerStatistics, PlannerStatistics],
       ] as const) {
         c.registerSingleton(token as symbol, cls as never);
       }
@@ -347,6 +349,7 @@ export class ConnectorRuntime {
       });
       await reconciler.schedule();
       this.container.resolve(TOKENS.Dispatcher).start();
+      this.container.resolve(TOKENS.PlannerStatistics).start();
     }
     settings.watch();
     this.started = true;
@@ -426,6 +429,7 @@ export class ConnectorRuntime {
     if (this.started) {
       await this.container.resolve(TOKENS.Dispatcher).stop();
       await this.container.resolve(TOKENS.DeliveryWorkers).stop();
+      await this.container.resolve(TOKENS.PlannerStatistics).stop();
       await this.boss.stop({ graceful: true, timeout: timeoutMs });
     }
     this.statusSubscription?.dispose();

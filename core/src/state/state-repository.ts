@@ -3,6 +3,7 @@ import type { Database, Queryable } from '../database/database.js';
 import { TOKENS } from '../di/tokens.js';
 import type { OperationLog, OperationLogEntry } from '../oplog/operation-log.js';
 import type { Fix } from '../plugin-api/index.js';
+import { GroupCommit } from '../util/group-commit.js';
 import { deliveryLog } from './delivery-log.js';
 import type { DesiredOperation } from './desired-operation.js';
 
@@ -39,7 +40,18 @@ export interface StateUpdate {
   attempted?: boolean;
   /** The operation log entry for this change; `null` for none. Delivery attempts get theirs derived. */
   log?: OperationLogEntry | null;
+  /**
+   * A delivery attempt's ContentSource (the desired payload's `desired_source`), when the caller
+   * read it with the row: saves reading it again. Absent: read from the row at write time.
+   */
+  source?: unknown;
 }
+
+/** Calls whose updates go in one transaction at most (a few thousand rows). */
+const MAX_CALLS_PER_WRITE = 500;
+
+const keyOf = (u: StateUpdate) => `${u.store}\0${u.marketplace}\0${u.skuId}`;
+const compareKeys = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export interface SkuStateRow {
   sku_id: string;
@@ -56,6 +68,8 @@ export interface SkuStateRow {
   fixes: Fix[];
   request_id: string | null;
   vtex_category_id: string | null;
+  /** Only when loaded with `{ source: true }`: what the desired payload was made from. */
+  desired_source?: unknown;
 }
 
 /** A state row as the admin API and tests read it. */
@@ -89,12 +103,58 @@ export class StateRepository {
     @inject(TOKENS.OperationLog) private readonly oplog: OperationLog,
   ) {}
 
-  async apply(updates: StateUpdate[]): Promise<void> {
-    if (!updates.length) return;
-    // One row per key: ON CONFLICT cannot touch the same row twice in one statement.
-    const byKey = new Map<string, StateUpdate>();
-    for (const u of updates) byKey.set(`${u.store}\0${u.marketplace}\0${u.skuId}`, u);
-    const unique = [...byKey.values()];
+  /**
+   * Records `updates` (one transaction) and resolves once they are committed. Group commit: while a
+   * write is in flight, the calls that arrive wait and then go together in the next transaction —
+   * one multi-row upsert and one multi-row log insert instead of a transaction each — so a
+   * delivery stage finishing calls one by one does not pay one commit per SKU. Each caller still
+   * resolves only after its own rows are committed; if a shared transaction fails, each caller's
+   * updates are written again on their own, so one bad update fails only its caller.
+   */
+  apply(updates: StateUpdate[]): Promise<void> {
+    if (!updates.length) return Promise.resolve();
+    return this.writes.add(updates);
+  }
+
+  private readonly writes = new GroupCommit<StateUpdate[]>((calls) => this.write(calls), MAX_CALLS_PER_WRITE);
+
+  /** Writes the updates of several calls in one transaction, in call order. */
+  private async write(calls: StateUpdate[][]): Promise<void> {
+    // One row per key and statement (ON CONFLICT cannot touch a row twice): within a call the last
+    // update of a key wins, as it always has; a key repeated by a later call goes in a later round.
+    const owns: Array<Map<string, StateUpdate>> = [];
+    const rounds: Array<Map<string, StateUpdate>> = [];
+    for (const updates of calls) {
+      const own = new Map<string, StateUpdate>();
+      for (const u of updates) own.set(keyOf(u), u);
+      owns.push(own);
+      let round = rounds[rounds.length - 1];
+      if (!round || [...own.keys()].some((k) => round!.has(k))) rounds.push((round = new Map()));
+      for (const [k, u] of own) round.set(k, u);
+    }
+    await this.db.transaction(async (tx) => {
+      const sources = new Map<StateUpdate, unknown>();
+      for (const round of rounds) {
+        // Rows in key order: concurrent writers (other processes) lock them in the same order.
+        const unique = [...round.values()].sort((a, b) => compareKeys(keyOf(a), keyOf(b)));
+        await this.writeRound(tx, unique, sources);
+      }
+      // Logs in the order each call gave its updates.
+      const logs: OperationLogEntry[] = [];
+      for (const own of owns) {
+        for (const u of own.values()) {
+          if (u.log !== undefined) {
+            if (u.log) logs.push(u.log);
+          } else if (u.attempted) {
+            logs.push(deliveryLog(u, u.source !== undefined ? u.source : sources.get(u)));
+          }
+        }
+      }
+      await this.oplog.write(logs, tx);
+    });
+  }
+
+  private async writeRound(tx: Queryable, unique: StateUpdate[], sources: Map<StateUpdate, unknown>): Promise<void> {
     const rows = unique.map((u) => ({
       store: u.store,
       marketplace: u.marketplace,
@@ -114,34 +174,28 @@ export class StateRepository {
       vtex_category_id: u.vtexCategoryId ?? null,
       attempts: u.attempted ? 1 : 0,
     }));
-    await this.db.transaction(async (tx) => {
-      const sources = await this.sourcesForLogs(tx, unique);
-      // Two statements, because ON CONFLICT cannot tell "no fix list given" from "an empty one" per row.
-      const given = rows.filter((_r, i) => unique[i].fixes !== undefined);
-      const kept = rows.filter((_r, i) => unique[i].fixes === undefined);
-      if (given.length) await this.upsert(tx, given, 'excluded.fixes');
-      if (kept.length) await this.upsert(tx, kept, 's.fixes');
-      const removed = unique.filter((u) => u.removeMapping);
-      if (removed.length) {
-        // The item is gone from the marketplace: forget its id on both sides, so it is published anew if it comes back.
-        const keys = JSON.stringify(removed.map((u) => ({ store: u.store, marketplace: u.marketplace, sku_id: u.skuId })));
-        await tx.query(
-          `delete from id_mappings m using jsonb_to_recordset($1::jsonb) as r(store text, marketplace text, sku_id text)
-           where m.store = r.store and m.marketplace = r.marketplace and m.sku_id = r.sku_id`,
-          [keys],
-        );
-        await tx.query(
-          `update sku_state s set marketplace_id = null from jsonb_to_recordset($1::jsonb) as r(store text, marketplace text, sku_id text)
-           where s.store = r.store and s.marketplace = r.marketplace and s.sku_id = r.sku_id`,
-          [keys],
-        );
-      }
-      const logs = unique.flatMap((u) => {
-        if (u.log !== undefined) return u.log ? [u.log] : [];
-        return u.attempted ? [deliveryLog(u, sources.get(`${u.store}\0${u.marketplace}\0${u.skuId}`))] : [];
-      });
-      await this.oplog.write(logs, tx);
-    });
+    const stored = await this.sourcesForLogs(tx, unique);
+    for (const u of unique) if (stored.has(keyOf(u))) sources.set(u, stored.get(keyOf(u)));
+    // Two statements, because ON CONFLICT cannot tell "no fix list given" from "an empty one" per row.
+    const given = rows.filter((_r, i) => unique[i].fixes !== undefined);
+    const kept = rows.filter((_r, i) => unique[i].fixes === undefined);
+    if (given.length) await this.upsert(tx, given, 'excluded.fixes');
+    if (kept.length) await this.upsert(tx, kept, 's.fixes');
+    const removed = unique.filter((u) => u.removeMapping);
+    if (removed.length) {
+      // The item is gone from the marketplace: forget its id on both sides, so it is published anew if it comes back.
+      const keys = JSON.stringify(removed.map((u) => ({ store: u.store, marketplace: u.marketplace, sku_id: u.skuId })));
+      await tx.query(
+        `delete from id_mappings m using jsonb_to_recordset($1::jsonb) as r(store text, marketplace text, sku_id text)
+         where m.store = r.store and m.marketplace = r.marketplace and m.sku_id = r.sku_id`,
+        [keys],
+      );
+      await tx.query(
+        `update sku_state s set marketplace_id = null from jsonb_to_recordset($1::jsonb) as r(store text, marketplace text, sku_id text)
+         where s.store = r.store and s.marketplace = r.marketplace and s.sku_id = r.sku_id`,
+        [keys],
+      );
+    }
   }
 
   private async upsert(tx: Queryable, rows: Record<string, unknown>[], fixes: 'excluded.fixes' | 's.fixes') {
@@ -188,7 +242,7 @@ export class StateRepository {
 
   /** The stored ContentSource of the rows a delivery outcome is about (written by marketplace-sync). */
   private async sourcesForLogs(tx: Queryable, updates: StateUpdate[]): Promise<Map<string, unknown>> {
-    const keys = updates.filter((u) => u.attempted && u.log === undefined);
+    const keys = updates.filter((u) => u.attempted && u.log === undefined && u.source === undefined);
     if (!keys.length) return new Map();
     const rows = await tx.query<{ store: string; marketplace: string; sku_id: string; desired_source: unknown }>(
       `select s.store, s.marketplace, s.sku_id, s.desired_source from sku_state s
@@ -199,11 +253,12 @@ export class StateRepository {
     return new Map(rows.map((r) => [`${r.store}\0${r.marketplace}\0${r.sku_id}`, r.desired_source]));
   }
 
-  async load(store: string, marketplace: string, skuIds: string[]): Promise<Map<string, SkuStateRow>> {
+  async load(store: string, marketplace: string, skuIds: string[], options: { source?: boolean } = {}): Promise<Map<string, SkuStateRow>> {
     const rows = await this.db.query<SkuStateRow>(
       `select s.sku_id, s.status, s.attempts, s.desired_payload, s.desired_hash, s.desired_operation, s.desired_offer,
               s.delivered_hash, s.delivered_operation, s.delivered_payload,
               coalesce(m.marketplace_id, s.marketplace_id) as marketplace_id, s.fixes, s.request_id, s.vtex_category_id
+              ${options.source ? ', s.desired_source' : ''}
        from sku_state s
        left join id_mappings m on m.store = s.store and m.marketplace = s.marketplace and m.sku_id = s.sku_id
        where s.store = $1 and s.marketplace = $2 and s.sku_id = any($3::text[])`,

@@ -1,4 +1,5 @@
-import { Errors, isConnectorError } from '../errors/errors.js';
+import { Errors } from '../errors/errors.js';
+import { headerGetter, httpRequest, type HttpAnswer } from '../util/http-client.js';
 import type { Clock } from '../util/clock.js';
 import type { VtexOffer, VtexProduct, VtexSkuAndContext } from './types.js';
 
@@ -75,10 +76,14 @@ export class VtexClient {
 
   private async request<T>(what: string, method: string, path: string, body?: unknown, nullOn404 = false): Promise<T> {
     const { baseUrl, appKey, appToken, clock, timeoutMs = 15_000, maxRateLimitWaits = 5, account } = this.options;
+    const url = new URL(path, baseUrl);
+    const payload = body === undefined ? undefined : JSON.stringify(body);
     for (let waits = 0; ; waits++) {
-      let response: Response;
+      let response: HttpAnswer;
+      let text: string;
       try {
-        response = await fetch(new URL(path, baseUrl), {
+        response = await httpRequest({
+          url,
           method,
           headers: {
             accept: 'application/json',
@@ -86,30 +91,29 @@ export class VtexClient {
             'X-VTEX-API-AppKey': appKey,
             'X-VTEX-API-AppToken': appToken,
           },
-          body: body === undefined ? undefined : JSON.stringify(body),
-          signal: AbortSignal.timeout(timeoutMs),
+          body: payload,
+          timeoutMs,
         });
+        const status = response.status;
+        if ((status === 429 && waits < maxRateLimitWaits) || (status === 404 && nullOn404) || status === 401 || status === 403) {
+          await response.discard();
+          text = '';
+        } else {
+          text = await response.text();
+        }
       } catch (error) {
         throw Errors.vtexRequestFailed(what, 0, (error as Error).message);
       }
       if (response.status === 429 && waits < maxRateLimitWaits) {
-        await response.body?.cancel();
-        await clock.sleep(retryAfterMs(response.headers) ?? 1000 * 2 ** waits);
+        await clock.sleep(retryAfterMs(headerGetter(response.headers)) ?? 1000 * 2 ** waits);
         continue;
       }
-      if (response.status === 404 && nullOn404) {
-        await response.body?.cancel();
-        return null as T;
-      }
-      if (response.status === 401 || response.status === 403) {
-        await response.body?.cancel();
-        throw Errors.vtexAuthFailed(account, response.status);
-      }
-      if (!response.ok) throw Errors.vtexRequestFailed(what, response.status, await response.text().catch(() => ''));
+      if (response.status === 404 && nullOn404) return null as T;
+      if (response.status === 401 || response.status === 403) throw Errors.vtexAuthFailed(account, response.status);
+      if (response.status < 200 || response.status >= 300) throw Errors.vtexRequestFailed(what, response.status, text);
       try {
-        return (await response.json()) as T;
+        return JSON.parse(text) as T;
       } catch (error) {
-        if (isConnectorError(error)) throw error;
         throw Errors.vtexRequestFailed(what, response.status, `unreadable JSON: ${(error as Error).message}`);
       }
     }
@@ -117,7 +121,7 @@ export class VtexClient {
 }
 
 /** Retry-After (seconds or HTTP date) or VTEX's X-VTEX-Ratelimit-Reset (seconds), in ms. */
-export function retryAfterMs(headers: Headers, now = Date.now()): number | undefined {
+export function retryAfterMs(headers: Pick<Headers, 'get'>, now = Date.now()): number | undefined {
   const value = headers.get('retry-after') ?? headers.get('x-vtex-ratelimit-reset');
   if (!value) return undefined;
   const seconds = Number(value);

@@ -84,6 +84,10 @@ export class FakeVtex extends FakeServerBase<VtexCounters> {
     perSkuReads: new Map(),
   };
   readonly #skus = new Map<number, CatalogSku>();
+  // Indexes kept beside the catalog so the fake stays cheap at 100,000 SKUs (bench/initial-load): the SKU ids of
+  // each product, and the catalog in id order (rebuilt after a change, not per listing page).
+  readonly #byProduct = new Map<number, Set<number>>();
+  #sortedCache: CatalogSku[] | undefined;
   readonly #bucket: TokenBucket | undefined;
 
   private constructor(opts: FakeVtexOptions) {
@@ -107,14 +111,24 @@ export class FakeVtex extends FakeServerBase<VtexCounters> {
   // ---- catalog state (tests) ----
 
   upsertSku(sku: CatalogSku): void {
-    this.#skus.set(sku.id, structuredClone(sku));
+    this.#store(structuredClone(sku));
+  }
+
+  #store(sku: CatalogSku): void {
+    const before = this.#skus.get(sku.id);
+    if (before && before.productId !== sku.productId) this.#byProduct.get(before.productId)?.delete(sku.id);
+    let ids = this.#byProduct.get(sku.productId);
+    if (!ids) this.#byProduct.set(sku.productId, (ids = new Set()));
+    ids.add(sku.id);
+    this.#skus.set(sku.id, sku);
+    this.#sortedCache = undefined;
   }
 
   updateSku(id: number, patch: Partial<CatalogSku>): CatalogSku {
     const current = this.#skus.get(id);
     if (!current) throw new Error(`FakeVtex.updateSku: no SKU ${id}`);
     const updated = { ...current, ...structuredClone(patch), id };
-    this.#skus.set(id, updated);
+    this.#store(updated);
     return structuredClone(updated);
   }
 
@@ -124,7 +138,10 @@ export class FakeVtex extends FakeServerBase<VtexCounters> {
   }
 
   removeSku(id: number): void {
+    const sku = this.#skus.get(id);
+    if (sku) this.#byProduct.get(sku.productId)?.delete(id);
     this.#skus.delete(id);
+    this.#sortedCache = undefined;
   }
 
   /** Every SKU, by id. */
@@ -245,7 +262,10 @@ export class FakeVtex extends FakeServerBase<VtexCounters> {
     const id = positiveInt(rawId, 'productId');
     this.counters.productReads++;
     let sku: CatalogSku | undefined; // the product as seen through its lowest SKU id, so the answer is deterministic
-    for (const s of this.#skus.values()) if (s.productId === id && (!sku || s.id < sku.id)) sku = s;
+    for (const skuId of this.#byProduct.get(id) ?? []) {
+      const s = this.#skus.get(skuId)!;
+      if (!sku || s.id < sku.id) sku = s;
+    }
     if (!sku) throw new HttpError(404, `Product ${id} not found`);
     sendJson(res, 200, productJson(sku));
   }
@@ -331,7 +351,8 @@ export class FakeVtex extends FakeServerBase<VtexCounters> {
   }
 
   #sorted(): CatalogSku[] {
-    return [...this.#skus.values()].sort((a, b) => a.id - b.id);
+    this.#sortedCache ??= [...this.#skus.values()].sort((a, b) => a.id - b.id);
+    return this.#sortedCache;
   }
 }
 

@@ -4,6 +4,7 @@ import { TOKENS } from '../di/tokens.js';
 import { Errors } from '../errors/errors.js';
 import { toMessage, type OperationLogMessage } from '../oplog/operation-log.js';
 import type { StateRepository, SkuState } from '../state/state-repository.js';
+import { SNAPSHOT_SQL } from '../state/snapshot-repository.js';
 import type { StoreRegistry } from '../stores/store-registry.js';
 
 export interface InventoryRow {
@@ -80,7 +81,7 @@ export class AdminQueries {
          select marketplace, sku_id, jsonb_agg(jsonb_build_object('policy', policy, 'kind', kind, 'message', message, 'raisedAt', raised_at) order by policy) as warnings
          from policy_warnings where store = $1 and ($2::text is null or marketplace = $2) group by marketplace, sku_id)
        select s.sku_id, s.marketplace, s.status, s.last_attempt_at, s.desired_offer, (s.delivered_hash is not null and s.delivered_hash = s.desired_hash) as in_sync,
-              n.snapshot->'offer' as offer, coalesce(n.snapshot->'sku'->>'NameComplete', n.snapshot->'sku'->>'SkuName', n.snapshot->'product'->>'Name') as name,
+              coalesce(n.offer_refresh->'offer', n.snapshot->'offer') as offer, coalesce(n.snapshot->'sku'->>'NameComplete', n.snapshot->'sku'->>'SkuName', n.snapshot->'product'->>'Name') as name,
               coalesce(w.warnings, '[]'::jsonb) as warnings, count(*) over () as total,
               count(w.sku_id) over () as warned
        from sku_state s
@@ -139,7 +140,7 @@ export class AdminQueries {
         `select id, request_id, received_at, dispatched_at, refreshed_at, payload from notifications where store = $1 and sku_id = $2 order by id desc limit $3`,
         [store, skuId, limit],
       ),
-      this.db.query<Record<string, unknown>>('select snapshot, fetched_at from sku_snapshots where store = $1 and sku_id = $2', [store, skuId]),
+      this.db.query<Record<string, unknown>>(`select ${SNAPSHOT_SQL('s')} as snapshot, s.fetched_at from sku_snapshots s where s.store = $1 and s.sku_id = $2`, [store, skuId]),
       this.db.query<Record<string, unknown>>(`select * from operation_logs where store = $1 and sku_id = $2 order by id desc limit $3`, [store, skuId, limit]),
       this.db.query<Record<string, unknown>>(`select marketplace, policy, kind, message, details, raised_at from policy_warnings where store = $1 and sku_id = $2 order by marketplace, policy`, [store, skuId]),
       this.db.query<Record<string, unknown>>(

@@ -364,6 +364,15 @@ export class MemoryLots {
       .map((l) => this.row(l));
   }
 
+  async unsent(store: string, marketplace: string, lotId: number): Promise<string[]> {
+    const lot = this.lots.get(lotId);
+    if (!lot) return [];
+    return [...lot.items.keys()].filter((skuId) => {
+      const s = this.state.rows.get(k3(store, marketplace, skuId));
+      return !!s && (s.status === 'pending' || s.status === 'synced') && s.desired_hash != null && s.desired_hash !== s.delivered_hash;
+    });
+  }
+
   async oldestSubmitted(store: string, marketplace: string): Promise<LotRow | undefined> {
     const lot = [...this.lots.values()].filter((l) => l.store === store && l.marketplace === marketplace && l.status === 'submitted').sort((a, b) => Date.parse(a.submitted_at!) - Date.parse(b.submitted_at!))[0];
     return lot && this.row(lot);

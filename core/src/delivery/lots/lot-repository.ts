@@ -249,6 +249,20 @@ export class LotRepository {
     );
   }
 
+  /**
+   * The SKUs of a lot that still have something to send (a confirmed product's offer, a payload newer than
+   * the one the lot carried): `pending` or `synced` with a desired payload not yet delivered. Refused SKUs
+   * (`failed`) wait for their next change instead.
+   */
+  async unsent(store: string, marketplace: string, lotId: number): Promise<string[]> {
+    const rows = await this.db.query<{ sku_id: string }>(
+      `select s.sku_id from lot_items i join sku_state s on s.sku_id = i.sku_id and s.store = $1 and s.marketplace = $2
+       where i.lot_id = $3 and s.status in ('pending', 'synced') and s.desired_hash is not null and s.desired_hash is distinct from s.delivered_hash`,
+      [store, marketplace, lotId],
+    );
+    return rows.map((r) => r.sku_id);
+  }
+
   /** The oldest lot waiting for the marketplace's answer (a probe can ask about it). */
   async oldestSubmitted(store: string, marketplace: string): Promise<LotRow | undefined> {
     const [row] = await this.db.query<LotRow>(`select * from lots where store = $1 and marketplace = $2 and status = 'submitted' order by submitted_at limit 1`, [store, marketplace]);

@@ -19,7 +19,7 @@ import { classify, type MarketplaceCaller } from '../marketplace-caller.js';
 import type { LotOperation, LotRepository, NewLotItem } from './lot-repository.js';
 
 /** What the lot stage uses of the lot repository. */
-export type LotStore = Pick<LotRepository, 'add' | 'claimForSubmit' | 'release' | 'items' | 'submitted' | 'get' | 'polled' | 'noteError' | 'finish' | 'oldestSubmitted'>;
+export type LotStore = Pick<LotRepository, 'add' | 'claimForSubmit' | 'release' | 'items' | 'submitted' | 'get' | 'polled' | 'noteError' | 'finish' | 'oldestSubmitted' | 'unsent'>;
 
 export interface LotJob {
   lotId: number;
@@ -278,18 +278,12 @@ export class LotStage {
   }
 
   /**
-   * The SKUs of a done lot that still have something to send (a confirmed product's offer, a payload newer
-   * than the one the lot carried), read once the lot is done: `stillWanted` in `apply` was judged on states
-   * read before, while a newer payload written meanwhile found the lot in flight and waited for its outcome.
-   * Refused SKUs (`failed`) wait for their next change instead.
+   * The SKUs of a done lot that still have something to send, read once the lot is done: `stillWanted` in
+   * `apply` was judged on states read before, while a newer payload written meanwhile found the lot in
+   * flight and waited for its outcome.
    */
-  private async unsent(store: string, marketplace: string, lotId: number): Promise<string[]> {
-    const rows = await this.db.query<{ sku_id: string }>(
-      `select s.sku_id from lot_items i join sku_state s on s.sku_id = i.sku_id and s.store = $1 and s.marketplace = $2
-       where i.lot_id = $3 and s.status in ('pending', 'synced') and s.desired_hash is not null and s.desired_hash is distinct from s.delivered_hash`,
-      [store, marketplace, lotId],
-    );
-    return rows.map((r) => r.sku_id);
+  private unsent(store: string, marketplace: string, lotId: number): Promise<string[]> {
+    return this.lots.unsent(store, marketplace, lotId);
   }
 
   private async requeueDelivery(store: string, marketplace: string, skuIds: string[]) {

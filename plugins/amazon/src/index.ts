@@ -10,7 +10,7 @@
  *
  * The seller SKU is the VTEX SKU id; the connector's id for a listing is `<productType>:<seller SKU>` (attributes.ts).
  */
-import { definePlugin, MarketplaceErrors, type ExistingItem, type FeedItemResult, type FeedStatus, type ItemRef, type Lot, type PluginContext, type PublishedItem, type RemoteState, type RemoteStateQuery } from '@connector/core/plugin';
+import { definePlugin, MarketplaceErrors, type ExistingItem, type FeedItemResult, type FeedStatus, type ItemRef, type Lot, type PluginContext, type FeedLotRef, type PublishedItem, type RemoteState, type RemoteStateQuery } from '@connector/core/plugin';
 import {
   deactivationPatches,
   feedDocument,
@@ -38,13 +38,6 @@ export const MAX_FEED_MESSAGES = 25_000;
 export const MAX_FEED_BYTES = 10 * 1024 * 1024 - 1;
 /** How long the feed a lot became is remembered, so a retried submission does not send the same lot twice. */
 const SUBMITTED_TTL_SECONDS = 3 * 24 * 3600;
-
-/** What checkFeed is given about the lot (plugin API 1.1); absent when the core only probes. */
-export interface SubmittedLot {
-  id: string;
-  operation: string;
-  skuIds: string[];
-}
 
 const bySkuId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -216,7 +209,7 @@ export function activate(ctx: PluginContext) {
      * (messageId → the lot's skuIds in the order submitFeed numbered them), the rest are accepted. FATAL: nothing was
      * applied, every item fails with Amazon's reason. CANCELLED: no results, so the core sends the items again.
      */
-    async checkFeed(ref: string, lot?: SubmittedLot): Promise<FeedStatus> {
+    async checkFeed(ref: string, lot?: FeedLotRef): Promise<FeedStatus> {
       const { feedId, included } = parseFeedRef(ref);
       const feed = await api.getFeed(feedId);
       if (feed.processingStatus === 'IN_QUEUE' || feed.processingStatus === 'IN_PROGRESS') return { done: false, status: feed.processingStatus };

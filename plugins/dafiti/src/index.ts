@@ -18,6 +18,7 @@ import {
   definePlugin,
   MarketplaceErrors,
   type FeedItemResult,
+  type FeedLotRef,
   type FeedStatus,
   type ItemRef,
   type Lot,
@@ -97,9 +98,9 @@ export function parseFeedRef(feedRef: string): DafitiFeedRef {
   throw MarketplaceErrors.rejected('dafiti', `"${feedRef.slice(0, 80)}" is not a feed reference this plugin wrote`);
 }
 
-/** True when the item must come off sale (1.1's `withdraw`; an empty payload in the API before it). */
+/** True when the item must come off sale (`withdraw`, plugin API 1.1; its payload is empty). */
 function isWithdrawal(item: LotItem): boolean {
-  return (item as LotItem & { withdraw?: boolean }).withdraw === true || Object.keys(item.payload).length === 0;
+  return item.withdraw === true || Object.keys(item.payload).length === 0;
 }
 
 /**
@@ -263,7 +264,7 @@ export function activate(ctx: PluginContext) {
      * the lot with its outcome (see lotResults). Without the lot (a probe of the credentials), only the
      * SKUs SellerCenter names.
      */
-    async checkFeed(feedRef: string, lot?: { id: string; operation: string; skuIds: string[] }): Promise<FeedStatus> {
+    async checkFeed(feedRef: string, lot?: FeedLotRef): Promise<FeedStatus> {
       const ref = parseFeedRef(feedRef);
       const details: Partial<Record<LotFeed, FeedDetail | undefined>> = {};
       const waiting: string[] = [];

@@ -78,8 +78,13 @@ function failures(reportFile) {
   const report = JSON.parse(readFileSync(reportFile, 'utf8'));
   return report.testResults.flatMap((file) => [
     ...(file.status === 'failed' && !file.assertionResults.length ? [{ title: file.name, message: file.message }] : []),
-    ...file.assertionResults.filter((t) => t.status === 'failed').map((t) => ({ title: t.fullName, message: (t.failureMessages ?? []).join('\n') })),
+    ...file.assertionResults.filter((t) => t.status === 'failed').map((t) => ({ title: t.fullName, message: (t.failureMessages ?? []).map(withoutStack).join('\n') })),
   ]);
+}
+
+/** An error message without its stack frames (the report wants what failed, not where). */
+function withoutStack(message) {
+  return message.split('\n').filter((line) => !/^\s+at /.test(line)).join('\n').trim();
 }
 
 const recorded = () =>
@@ -115,13 +120,15 @@ for (const file of adapters) {
   const figures = recorded().slice(before);
   for (const f of figures) {
     const mine = failed.filter((x) => x.title.startsWith(`${f.marketplace}:`));
-    const result = { ...f, passed: mine.length === 0, ...(mine.length && { failures: mine.map((x) => `${x.title}: ${x.message.slice(0, 800)}`) }) };
+    const problems = [...(f.error ? [`the load did not finish: ${f.error.slice(0, 3000)}`] : []), ...mine.map((x) => `${x.title}: ${x.message.slice(0, 1500)}`)];
+    const result = { ...f, passed: problems.length === 0, ...(problems.length && { failures: problems }) };
     results.push(result);
     console.log(JSON.stringify(result));
   }
   // A load that never finished leaves no figures: report what failed under the adapter's name.
   const orphans = failed.filter((x) => !figures.some((f) => x.title.startsWith(`${f.marketplace}:`)));
-  if (run.status !== 0 && (orphans.length || !failed.length)) {
+  const unexplained = run.status !== 0 && !results.slice(results.length - figures.length).some((r) => !r.passed);
+  if (orphans.length || unexplained) {
     const marketplace = orphans[0]?.title.split(':')[0] || basename(file, '.ts');
     const result = { marketplace, adapter: file, passed: false, failures: orphans.length ? orphans.map((x) => `${x.title}: ${x.message.slice(0, 1500)}`) : [`vitest exited ${run.status}: ${(run.stdout ?? '').slice(-1500)}`] };
     results.push(result);

@@ -200,14 +200,12 @@ export function activate(ctx: PluginContext) {
     /**
      * A product lot → one ProductCreate feed; an offer lot → one ProductUpdate feed (and one Image feed for
      * the items with images). Records SellerCenter refuses at once (Format Error Detected names them by
-     * SellerSku) are taken out and the rest sent again; they fail with SellerCenter's words. FeedIds are
-     * kept in the plugin's state under the lot id until the submission is complete, so a retried
-     * submission (a 429 or a lost answer on the second feed) does not send the first one twice.
+     * SellerSku) are taken out and the rest sent again; they fail with SellerCenter's words. For a lot of
+     * two feeds the FeedIds are kept in the plugin's state under the lot id, so a retried submission (a 429
+     * or a lost answer on the second feed) does not send the first one twice.
      */
     async submitFeed(lot: Lot) {
       const now = Date.now();
-      const stateKey = `lot:${lot.id}`;
-      const ref: DafitiFeedRef = (await ctx.state.get<DafitiFeedRef>(stateKey)) ?? { feeds: {} };
       const records: Record<LotFeed, Array<{ skuId: string; sellerSku: string; record: XmlRecord }>> = { ProductCreate: [], ProductUpdate: [], Image: [] };
       const noImage: string[] = [];
       const aliases: Record<string, string> = {};
@@ -227,6 +225,11 @@ export function activate(ctx: PluginContext) {
           else noImage.push(item.skuId);
         }
       }
+      // Only a lot of several feeds has anything to remember between attempts (a product lot is one feed).
+      const stateKey = `lot:${lot.id}`;
+      const remember = LOT_FEEDS.filter((action) => records[action].length).length > 1;
+      const ref: DafitiFeedRef = (remember ? await ctx.state.get<DafitiFeedRef>(stateKey) : undefined) ?? { feeds: {} };
+      const keep = () => (remember ? ctx.state.set(stateKey, ref, { ttlSeconds: SUBMISSION_TTL_SECONDS }) : undefined);
       if (noImage.length) ref.noImage = noImage;
       if (Object.keys(aliases).length) ref.aliases = aliases;
 
@@ -239,7 +242,7 @@ export function activate(ctx: PluginContext) {
           if (!pending.length) break;
           try {
             ref.feeds[action] = await api.submitFeed(action, feedXml(element, pending.map((r) => r.record)));
-            await ctx.state.set(stateKey, ref, { ttlSeconds: SUBMISSION_TTL_SECONDS });
+            await keep();
             break;
           } catch (error) {
             const problems = formatErrors(error);
@@ -252,7 +255,7 @@ export function activate(ctx: PluginContext) {
               const words = `${p.Field ?? 'field'}${p.Value ? ` "${p.Value}"` : ''}: ${p.Message ?? 'refused'}`;
               ref.refused[skuId] = ref.refused[skuId] ? `${ref.refused[skuId]}; ${words}` : sellerMessage(action, words);
             }
-            await ctx.state.set(stateKey, ref, { ttlSeconds: SUBMISSION_TTL_SECONDS });
+            await keep();
           }
         }
       }

@@ -148,6 +148,40 @@ describe('dafiti: the feed plugin against the fake SellerCenter, through the run
     expect(scenario.offersBeforeCatalogued(fake)).toBe(0);
   });
 
+  it('adopts a product already on Dafiti, and sends the rest of a feed when SellerCenter refuses one record at once', async () => {
+    const [existing, plain, badImage] = seed(3);
+    // On Dafiti before the connector (a product created by hand): its ProductCreate is refused as existing.
+    // (Its size, Variation, is what a hand-made product has too: the fake's ProductUpdate does not change it.)
+    fake.seedProduct({
+      SellerSku: String(existing!.id),
+      Name: 'Nome antigo',
+      Brand: existing!.brandName,
+      PrimaryCategory: '1001',
+      Price: 1,
+      Quantity: 0,
+      ...(existing!.specifications?.Tamanho && { Variation: existing!.specifications.Tamanho }),
+    });
+    // A URL SellerCenter's format check refuses ("Format Error Detected" for the whole Image request).
+    stack.vtex.updateSku(badImage!.id, { images: ['https://loja.vteximg.com.br/arquivos/foto 1.jpg'] });
+    await notifyAll(stack, [existing!, plain!, badImage!].map((s) => s.id), { HasStockKeepingUnitModified: true }, 3);
+    await statusIs(existing!.id, 'synced');
+    await statusIs(plain!.id, 'synced');
+    const failed = await statusIs(badImage!.id, 'failed');
+    scenario.expectHolds(fake, existing!); // adopted, then updated with VTEX's data by the offer lot
+    scenario.expectHolds(fake, plain!);
+    const [created, offered] = await lotsOf(existing!.id);
+    expect(created).toMatchObject({ operation: 'product', outcome: 'accepted' });
+    expect(feedsWith(existing!.id).find((f) => f.Action === 'ProductCreate')!.FeedErrors.map((e) => e.Message).join(' ')).toMatch(/already exists/);
+    // One offer lot for the three: its Image feed went without the refused record, whose SKU failed with the reason.
+    const [, badOffer] = await lotsOf(badImage!.id);
+    expect(badOffer).toMatchObject({ lot: offered!.lot, operation: 'offer', outcome: 'rejected' });
+    expect(failed!.fixes.map((f) => f.message).join(' ')).toMatch(/Dafiti refused the images \(Image\): Image "https:\/\/loja\.vteximg\.com\.br\/arquivos\/foto 1\.jpg": Field must contain an http\(s\) URL — Check the SKU's images in VTEX/);
+    const images = feedsWith(plain!.id).filter((f) => f.Action === 'Image');
+    expect(images).toHaveLength(1);
+    expect(images[0]!.records.map((r) => String(r.SellerSku)).sort()).toEqual([existing!, plain!].map((s) => String(s.id)).sort());
+    expect(fake.getProduct(String(badImage!.id))!.Images).toEqual([]);
+  });
+
   it('updates the stock with a ProductUpdate (no new product)', async () => {
     const sku = fresh();
     const creates = fake.feeds().filter((f) => f.Action === 'ProductCreate').length;

@@ -489,6 +489,8 @@ export class FakeDafiti extends FakeServerBase<DafitiCounters> {
         if (str(record.SalePrice)) live.SalePrice = Number(str(record.SalePrice));
         if (str(record.Quantity)) live.Quantity = Number(str(record.Quantity));
         if (str(record.Status)) live.Status = str(record.Status) as ProductStatus;
+        // ProductUpdate takes ProductCreate's fields, category attributes included: those sent replace their values.
+        if (isObject(record.ProductData)) for (const [k, v] of Object.entries(record.ProductData)) live.ProductData[k] = str(v) ?? '';
         live.updatedAt = when;
         return [];
       }

@@ -118,12 +118,16 @@ export class LotStage {
     }
     await this.state.apply(tooLarge);
     for (const [operation, items] of byOperation) {
-      const { opened, sealed } = await this.lots.add(store.account, marketplace, operation, items, limits.batch);
+      const { opened, sealed, grown } = await this.lots.add(store.account, marketplace, operation, items, limits.batch);
       const queue = QueueNames.lotSubmit(store.account, marketplace);
-      // A new lot is sent after maxWaitMs at the latest; a full one at once.
-      const due = new Date(this.clock.now() + limits.batch.maxWaitMs);
+      // A full lot is sent at once; an open one maxWaitMs after it opened at the latest, or once no item
+      // has joined it for quietMs (the items have stopped coming: waiting longer only delays them).
+      const now = this.clock.now();
+      const latest = new Date(now + limits.batch.maxWaitMs);
+      const quiet = new Date(now + limits.batch.quietMs);
       const jobsToSend = [
-        ...opened.filter((id) => !sealed.includes(id)).map((lotId) => ({ data: { lotId }, startAfter: due })),
+        ...opened.filter((id) => !sealed.includes(id)).map((lotId) => ({ data: { lotId }, startAfter: latest })),
+        ...(limits.batch.quietMs < limits.batch.maxWaitMs ? grown.filter((id) => !sealed.includes(id)).map((lotId) => ({ data: { lotId }, startAfter: quiet })) : []),
         ...sealed.map((lotId) => ({ data: { lotId } })),
       ];
       if (jobsToSend.length) await this.boss.insert(queue, jobsToSend);
@@ -145,7 +149,7 @@ export class LotStage {
   private async submitOne(store: StoreConfig, integration: IntegrationConfig, job: JobWithMetadata<LotJob>): Promise<JobResult> {
     const { marketplace } = integration;
     const { limits, capabilities } = this.limits.get(store.account, marketplace);
-    const lot = await this.lots.claimForSubmit(job.data.lotId, limits.batch.maxWaitMs, job.id);
+    const lot = await this.lots.claimForSubmit(job.data.lotId, limits.batch, job.id);
     if (!lot) return { id: job.id, status: 'completed' };
     const lotId = Number(lot.id);
     const items = await this.lots.items(lotId);

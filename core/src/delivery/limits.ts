@@ -77,9 +77,14 @@ export function bucketFor(limit: RateLimit): Bucket {
   return { rate: perSecond / (1 + (perSecond * SPACING_GUARD_MS) / 1000), capacity: 1 };
 }
 
-/** The bucket an operation draws on: its own entry, else `default`, else none (not rate limited). */
+/**
+ * The bucket an operation draws on: its own entry, else its family's (`submitFeed.product` → `submitFeed`),
+ * else `default`, else none (not rate limited).
+ */
 export function operationKey(limits: EffectiveLimits, operation: string): string | undefined {
   if (limits.rate[operation]) return operation;
+  const family = operation.split('.')[0]!;
+  if (family !== operation && limits.rate[family]) return family;
   return limits.rate.default ? 'default' : undefined;
 }
 

@@ -47,6 +47,8 @@ export interface CallOptions {
    * itself may stand between the budget's slot and the request, or requests bunch up on the wire.
    */
   before?: () => Promise<void>;
+  /** Rather than wait longer than this for the budget's slot, defer the call (CONNECTOR_ERR_DELIVERY_DEFERRED with `details.budget`). */
+  maxWaitMs?: number;
 }
 
 /**
@@ -83,7 +85,7 @@ export class MarketplaceCaller {
     await options.before?.();
     for (let rateWaits = 0; ; ) {
       this.checkGate(account, marketplace, options);
-      if (bucket) await this.budget.take({ store: account, marketplace, operation: bucket }, options.signal);
+      if (bucket) await this.budget.take({ store: account, marketplace, operation: bucket }, options.signal, options.maxWaitMs);
       this.checkGate(account, marketplace, options);
       try {
         const value = await fn(handlers);

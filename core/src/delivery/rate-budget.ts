@@ -1,6 +1,7 @@
 import { inject, injectable } from 'tsyringe';
 import type { Database } from '../database/database.js';
 import { TOKENS } from '../di/tokens.js';
+import { Errors } from '../errors/errors.js';
 import type { Logger } from '../logging/logger.js';
 import type { Clock } from '../util/clock.js';
 import type { Bucket } from './limits.js';
@@ -44,6 +45,15 @@ interface Waiter {
   resolve: () => void;
   reject: (error: unknown) => void;
   signal?: AbortSignal;
+  /** Rather than wait longer than this for a slot, the call is deferred (CONNECTOR_ERR_DELIVERY_DEFERRED). */
+  maxWaitMs?: number;
+}
+
+/** A call that would wait more than its `maxWaitMs` for its slot: deferred to when the budget has one. */
+export function budgetDeferral(key: BudgetKey, retryAt: number) {
+  const error = Errors.deliveryDeferred(key.marketplace, `the ${key.operation} budget has no slot before ${new Date(retryAt).toISOString()}`, retryAt);
+  (error.details as Record<string, unknown>).budget = key.operation;
+  return error;
 }
 
 /**
@@ -81,12 +91,16 @@ export class RateBudget {
     );
   }
 
-  /** Resolves when this call may go. */
-  take(key: BudgetKey, signal?: AbortSignal): Promise<void> {
+  /**
+   * Resolves when this call may go. With `maxWaitMs`, a call whose slot is further away than that is not
+   * held (a lot waiting 15 minutes for Mirakl's product-import slot would hold a worker and its job):
+   * it rejects with a deferral whose `retryAt` is about when the budget will have a slot.
+   */
+  take(key: BudgetKey, signal?: AbortSignal, maxWaitMs?: number): Promise<void> {
     const id = `${key.store}\0${key.marketplace}\0${key.operation}`;
     let entry = this.waiting.get(id);
     if (!entry) this.waiting.set(id, (entry = { key, waiters: [], pumping: false }));
-    const promise = new Promise<void>((resolve, reject) => entry.waiters.push({ resolve, reject, signal }));
+    const promise = new Promise<void>((resolve, reject) => entry.waiters.push({ resolve, reject, signal, maxWaitMs }));
     if (!entry.pumping) void this.pump(id);
     return promise;
   }
@@ -126,7 +140,16 @@ export class RateBudget {
           if (delay <= 0) go();
           else this.clock.sleep(delay, w.signal).then(go, w.reject);
         });
-        if (entry.waiters.length && !served.length) await this.clock.sleep(Math.max(1, reserved.retryMs));
+        if (entry.waiters.length && !served.length) {
+          // No slot within the horizon: the next one is about retryMs + the horizon away.
+          const nextSlotMs = reserved.retryMs + HORIZON_SECONDS * 1000;
+          entry.waiters = entry.waiters.filter((w) => {
+            if (w.maxWaitMs === undefined || nextSlotMs <= w.maxWaitMs) return true;
+            w.reject(budgetDeferral(entry.key, this.clock.now() + nextSlotMs));
+            return false;
+          });
+          if (entry.waiters.length) await this.clock.sleep(Math.max(1, reserved.retryMs));
+        }
       }
     } finally {
       entry.pumping = false;

@@ -14,7 +14,7 @@ export { ConnectorError };
  * The plugin API version this core implements; plugins declare a range pinned to one major in
  * `engines.connector` (`^1.0.0`). A minor adds optional things; a major may remove or change them.
  */
-export const PLUGIN_API_VERSION = '1.0.0';
+export const PLUGIN_API_VERSION = '1.1.0';
 
 export interface Disposable {
   dispose(): void | Promise<void>;
@@ -169,9 +169,16 @@ export interface RemoteState {
 /** One item of a lot, for feed marketplaces. */
 export interface LotItem {
   skuId: string;
+  /** What the marketplace should hold (`{}` for a withdrawal). */
   payload: Record<string, unknown>;
   /** Known once the marketplace has confirmed the product. */
   marketplaceId?: string;
+  /**
+   * Since 1.1: take this item off sale — a plugin whose manifest says `capabilities.canDeactivate` blocks it
+   * (stock 0, inactive, offer withdrawn), any other removes it. `marketplaceId` is set and `payload` is empty.
+   * It travels in an `offer` lot (`upsert` when the marketplace does not need the product first).
+   */
+  withdraw?: true;
 }
 
 /**
@@ -193,6 +200,15 @@ export interface FeedItemResult {
   marketplaceId?: string;
   /** Why the marketplace refused the item: shown to the seller. */
   message?: string;
+}
+
+/** Since 1.1: the lot a feed was submitted for, given to `checkFeed` to map the marketplace's results back to SKUs. */
+export interface FeedLotRef {
+  /** The core's lot id (`Lot.id`). */
+  id: string;
+  operation: Lot['operation'];
+  /** The lot's SKUs, in the order `submitFeed` received them. */
+  skuIds: string[];
 }
 
 export type FeedStatus = { done: false; status?: string } | { done: true; results: FeedItemResult[] };
@@ -223,8 +239,12 @@ export interface MarketplaceHandlers {
   refreshAuth?(): Promise<void>;
   /** Feed marketplaces: submits a lot and returns the marketplace's reference for it. */
   submitFeed?(lot: Lot): Promise<{ feedRef: string }>;
-  /** Feed marketplaces: whether the lot is processed yet and, once it is, the outcome of each item. */
-  checkFeed?(feedRef: string): Promise<FeedStatus>;
+  /**
+   * Feed marketplaces: whether the lot is processed yet and, once it is, the outcome of each item. `lot` (since
+   * 1.1) is the lot it was submitted for; it is absent when the core only probes whether the marketplace answers.
+   * A lot the marketplace failed as a whole is `done` with every item `ok: false` and the marketplace's message.
+   */
+  checkFeed?(feedRef: string, lot?: FeedLotRef): Promise<FeedStatus>;
 }
 
 /**

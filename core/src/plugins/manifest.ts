@@ -36,6 +36,12 @@ export interface MarketplaceCapabilities {
   canDeactivate: boolean;
   /** Stock/price can only be sent once the product exists on the marketplace. */
   needsProductBeforeOffer: boolean;
+  /**
+   * Feed marketplaces (since 1.1): a lot of fewer items than this goes through the item handlers (`publish`,
+   * `update`, `deactivate`/`delete`, each on its own rate budget) instead of `submitFeed` — e.g. Amazon's
+   * Listings Items API for small volumes, a JSON_LISTINGS_FEED for large ones.
+   */
+  perItemBelow?: number;
 }
 
 /** `contributes.marketplace` of a plugin's package.json. */

@@ -9,7 +9,7 @@ import type { JobInsert } from 'pg-boss';
 import type { Bucket } from '../delivery/limits.js';
 import { blockedSkus, fillLot, IN_FLIGHT, type LotItemRow, type LotLimits, type LotOperation, type LotRow, type LotStatus, type NewLotItem } from '../delivery/lots/lot-repository.js';
 import type { BreakerStatus } from '../delivery/breakers.js';
-import type { BudgetKey } from '../delivery/rate-budget.js';
+import { budgetDeferral, type BudgetKey } from '../delivery/rate-budget.js';
 import type { OperationLogEntry } from '../oplog/operation-log.js';
 import type { IntegrationRef } from '../plugins/activation.js';
 import { checkKey, checkStateValue } from '../plugins/plugin-state-repository.js';
@@ -274,7 +274,7 @@ export class MemoryLots {
       for (const sku of evict) lot.items.delete(sku);
       for (const i of take) {
         const old = lot.items.get(i.skuId);
-        lot.items.set(i.skuId, { sku_id: i.skuId, payload: json(i.payload), payload_hash: i.hash, bytes: i.bytes, marketplace_id: old?.marketplace_id ?? null, outcome: old?.outcome ?? null, message: old?.message ?? null });
+        lot.items.set(i.skuId, { sku_id: i.skuId, withdraw: !!i.withdraw, payload: json(i.payload), payload_hash: i.hash, bytes: i.bytes, marketplace_id: old?.marketplace_id ?? null, outcome: old?.outcome ?? null, message: old?.message ?? null });
       }
       if (take.length || evict.length) {
         lot.item_count = lot.items.size;
@@ -301,10 +301,10 @@ export class MemoryLots {
     return this.row(lot);
   }
 
-  async release(lotId: number): Promise<void> {
+  async release(lotId: number, reopenBelow?: LotLimits): Promise<void> {
     const lot = this.lots.get(lotId);
     if (lot?.status === 'submitting') {
-      lot.status = 'sealed';
+      lot.status = reopenBelow && lot.item_count < reopenBelow.maxItems && lot.bytes < reopenBelow.maxBytes ? 'open' : 'sealed';
       lot.submit_job = null;
     }
   }
@@ -362,6 +362,15 @@ export class MemoryLots {
       .sort((a, b) => b.id - a.id)
       .slice(0, options.limit ?? 50)
       .map((l) => this.row(l));
+  }
+
+  async unsent(store: string, marketplace: string, lotId: number): Promise<string[]> {
+    const lot = this.lots.get(lotId);
+    if (!lot) return [];
+    return [...lot.items.keys()].filter((skuId) => {
+      const s = this.state.rows.get(k3(store, marketplace, skuId));
+      return !!s && (s.status === 'pending' || s.status === 'synced') && s.desired_hash != null && s.desired_hash !== s.delivered_hash;
+    });
   }
 
   async oldestSubmitted(store: string, marketplace: string): Promise<LotRow | undefined> {
@@ -431,13 +440,14 @@ export class MemoryBudget {
     this.buckets.set(this.id(key), { bucket, tat: existing?.tat ?? this.clock.now(), granted: existing?.granted ?? 0, rateLimited: existing?.rateLimited ?? 0 });
   }
 
-  async take(key: BudgetKey, signal?: AbortSignal): Promise<void> {
+  async take(key: BudgetKey, signal?: AbortSignal, maxWaitMs?: number): Promise<void> {
     const b = this.buckets.get(this.id(key));
     if (!b) return; // not rate limited
     const step = 1000 / b.bucket.rate;
     const tau = (b.bucket.capacity - 1) * step;
     const now = this.clock.now();
     const slot = Math.max(b.tat, now) - tau;
+    if (maxWaitMs !== undefined && slot - now > maxWaitMs) throw budgetDeferral(key, slot);
     b.tat = Math.max(b.tat, now) + step;
     b.granted++;
     if (slot > now) await this.clock.sleep(slot - now, signal);

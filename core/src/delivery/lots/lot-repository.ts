@@ -28,6 +28,8 @@ export interface LotRow {
 
 export interface LotItemRow {
   sku_id: string;
+  /** Take the item off sale (its payload is `{}`). */
+  withdraw: boolean;
   payload: Record<string, unknown>;
   payload_hash: string;
   bytes: number;
@@ -38,6 +40,7 @@ export interface LotItemRow {
 
 export interface NewLotItem {
   skuId: string;
+  withdraw?: boolean;
   payload: Record<string, unknown>;
   hash: string;
   bytes: number;
@@ -161,10 +164,10 @@ export class LotRepository {
 
   private async insertItems(tx: Queryable, lotId: number, items: NewLotItem[]) {
     await tx.query(
-      `insert into lot_items (lot_id, sku_id, payload, payload_hash, bytes)
-       select $1, sku_id, payload, payload_hash, bytes from jsonb_to_recordset($2::jsonb) as i(sku_id text, payload jsonb, payload_hash text, bytes int)
-       on conflict (lot_id, sku_id) do update set payload = excluded.payload, payload_hash = excluded.payload_hash, bytes = excluded.bytes`,
-      [lotId, JSON.stringify(items.map((i) => ({ sku_id: i.skuId, payload: i.payload, payload_hash: i.hash, bytes: i.bytes })))],
+      `insert into lot_items (lot_id, sku_id, payload, payload_hash, bytes, withdraw)
+       select $1, sku_id, payload, payload_hash, bytes, withdraw from jsonb_to_recordset($2::jsonb) as i(sku_id text, payload jsonb, payload_hash text, bytes int, withdraw boolean)
+       on conflict (lot_id, sku_id) do update set payload = excluded.payload, payload_hash = excluded.payload_hash, bytes = excluded.bytes, withdraw = excluded.withdraw`,
+      [lotId, JSON.stringify(items.map((i) => ({ sku_id: i.skuId, payload: i.payload, payload_hash: i.hash, bytes: i.bytes, withdraw: !!i.withdraw })))],
     );
     await tx.query(
       `update lots set item_count = s.n, bytes = s.b from (select count(*)::int as n, coalesce(sum(bytes), 0)::int as b from lot_items where lot_id = $1) s where id = $1`,
@@ -189,14 +192,21 @@ export class LotRepository {
     return row;
   }
 
-  /** Gives a lot back (its submission must wait, or failed every retry): any later submit job may take it. */
-  async release(lotId: number): Promise<void> {
-    await this.db.query(`update lots set status = 'sealed', submit_job = null where id = $1 and status = 'submitting'`, [lotId]);
+  /**
+   * Gives a lot back (its submission must wait, or failed every retry): any later submit job may take it.
+   * `reopenBelow` (nothing of it reached the marketplace: it waits for its budget's slot) lets a lot that is
+   * not full by those limits take more items meanwhile.
+   */
+  async release(lotId: number, reopenBelow?: LotLimits): Promise<void> {
+    await this.db.query(
+      `update lots set status = case when item_count < $2 and bytes < $3 then 'open' else 'sealed' end, submit_job = null where id = $1 and status = 'submitting'`,
+      [lotId, reopenBelow?.maxItems ?? 0, reopenBelow?.maxBytes ?? 0],
+    );
   }
 
   async items(lotId: number): Promise<LotItemRow[]> {
     return this.db.query<LotItemRow>(
-      `select i.sku_id, i.payload, i.payload_hash, i.bytes, coalesce(i.marketplace_id, m.marketplace_id) as marketplace_id, i.outcome, i.message
+      `select i.sku_id, i.withdraw, i.payload, i.payload_hash, i.bytes, coalesce(i.marketplace_id, m.marketplace_id) as marketplace_id, i.outcome, i.message
        from lot_items i join lots l on l.id = i.lot_id
        left join id_mappings m on m.store = l.store and m.marketplace = l.marketplace and m.sku_id = i.sku_id
        where i.lot_id = $1 order by i.sku_id`,
@@ -247,6 +257,20 @@ export class LotRepository {
       `select * from lots where store = $1 and marketplace = $2 and ($3::text is null or status = $3) order by id desc limit $4`,
       [store, marketplace, options.status ?? null, options.limit ?? 50],
     );
+  }
+
+  /**
+   * The SKUs of a lot that still have something to send (a confirmed product's offer, a payload newer than
+   * the one the lot carried): `pending` or `synced` with a desired payload not yet delivered. Refused SKUs
+   * (`failed`) wait for their next change instead.
+   */
+  async unsent(store: string, marketplace: string, lotId: number): Promise<string[]> {
+    const rows = await this.db.query<{ sku_id: string }>(
+      `select s.sku_id from lot_items i join sku_state s on s.sku_id = i.sku_id and s.store = $1 and s.marketplace = $2
+       where i.lot_id = $3 and s.status in ('pending', 'synced') and s.desired_hash is not null and s.desired_hash is distinct from s.delivered_hash`,
+      [store, marketplace, lotId],
+    );
+    return rows.map((r) => r.sku_id);
   }
 
   /** The oldest lot waiting for the marketplace's answer (a probe can ask about it). */

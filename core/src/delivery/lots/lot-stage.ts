@@ -8,6 +8,8 @@ import { Errors } from '../../errors/errors.js';
 import type { Logger } from '../../logging/logger.js';
 import type { DeliveryJob } from '../../pipeline/marketplace-sync.js';
 import type { FeedItemResult } from '../../plugin-api/index.js';
+import { withdrawalHash } from '../../pipeline/marketplace-sync.js';
+import { settleLimit } from '../../util/map-limit.js';
 import { QueueNames } from '../../queue/queue-names.js';
 import { RETRY_POLL_SECONDS } from '../../queue/queues.js';
 import type { StateRepository, StateUpdate } from '../../state/state-repository.js';
@@ -16,14 +18,22 @@ import type { IntegrationWorkers } from '../delivery-workers.js';
 import type { ProbeResult } from '../gate.js';
 import type { IntegrationLimitsService } from '../integration-limits.js';
 import { classify, type MarketplaceCaller } from '../marketplace-caller.js';
-import type { LotOperation, LotRepository, NewLotItem } from './lot-repository.js';
+import type { LotItemRow, LotOperation, LotRepository, LotRow, NewLotItem } from './lot-repository.js';
 
 /** What the lot stage uses of the lot repository. */
-export type LotStore = Pick<LotRepository, 'add' | 'claimForSubmit' | 'release' | 'items' | 'submitted' | 'get' | 'polled' | 'noteError' | 'finish' | 'oldestSubmitted'>;
+export type LotStore = Pick<LotRepository, 'add' | 'claimForSubmit' | 'release' | 'items' | 'submitted' | 'get' | 'polled' | 'noteError' | 'finish' | 'oldestSubmitted' | 'unsent'>;
 
 export interface LotJob {
   lotId: number;
 }
+
+/**
+ * A lot whose submission slot (its `submitFeed.<operation>` budget) is further away than this is not held
+ * by its worker: it is given back — open again when not full, so it keeps filling — and its job is due at
+ * the slot. Mirakl's product imports come every 15 minutes; a worker and a pg-boss job held that long
+ * would block the queue and expire.
+ */
+export const SUBMIT_MAX_WAIT_MS = 10_000;
 
 /**
  * Delivery for feed (batch) marketplaces, VTEX's rule for them: group items into lots the
@@ -83,7 +93,17 @@ export class LotStage {
     const tooLarge: StateUpdate[] = [];
     for (const skuId of skuIds) {
       const row = states.get(skuId);
-      if (!row?.desired_payload || !row.desired_hash || row.desired_hash === row.delivered_hash) continue;
+      if (!row?.desired_hash || row.desired_hash === row.delivered_hash) continue;
+      if (row.desired_operation === 'deactivate' || row.desired_operation === 'delete') {
+        // A withdrawal: only for an item the marketplace has; it rides with the offers.
+        if (!row.marketplace_id || row.desired_hash !== withdrawalHash(row.desired_operation)) continue;
+        const operation: LotOperation = capabilities.needsProductBeforeOffer ? 'offer' : 'upsert';
+        let list = byOperation.get(operation);
+        if (!list) byOperation.set(operation, (list = []));
+        list.push({ skuId, payload: {}, hash: row.desired_hash, bytes: 2, withdraw: true });
+        continue;
+      }
+      if (!row.desired_payload) continue;
       const operation: LotOperation = capabilities.needsProductBeforeOffer ? (row.marketplace_id ? 'offer' : 'product') : 'upsert';
       // (A SKU whose product or same kind of message is in flight waits: LotRepository.add decides, under the lot's lock.)
       const bytes = Buffer.byteLength(JSON.stringify(row.desired_payload));
@@ -111,10 +131,14 @@ export class LotStage {
     return jobs.map((job) => ({ id: job.id, status: 'completed' as const }));
   }
 
-  /** `lot-submit`: sends a lot through the plugin's `submitFeed`, then schedules the first status poll. */
+  /**
+   * `lot-submit`: sends a lot through the plugin's `submitFeed` (its `submitFeed.<operation>` budget), then
+   * schedules the first status poll. A lot smaller than the manifest's `capabilities.perItemBelow` goes
+   * through the item handlers instead, and its outcome is applied at once.
+   */
   async submit(store: StoreConfig, integration: IntegrationConfig, jobs: JobWithMetadata<LotJob>[]): Promise<JobResult[]> {
     const { marketplace } = integration;
-    const { limits } = this.limits.get(store.account, marketplace);
+    const { limits, capabilities } = this.limits.get(store.account, marketplace);
     const results: JobResult[] = [];
     for (const job of jobs) {
       const lot = await this.lots.claimForSubmit(job.data.lotId, limits.batch.maxWaitMs, job.id);
@@ -130,14 +154,25 @@ export class LotStage {
         continue;
       }
       try {
-        const { feedRef } = await this.caller.call(store, marketplace, 'submitFeed', async (h) => {
-          if (!h.submitFeed || !h.checkFeed) throw Errors.pluginCapabilityMissing(marketplace, h.submitFeed ? 'checkFeed' : 'submitFeed', 'a feed marketplace (capabilities.mode "feed") needs');
-          return h.submitFeed({
-            id: String(lotId),
-            operation: lot.operation,
-            items: items.map((i) => ({ skuId: i.sku_id, payload: i.payload, ...(i.marketplace_id && { marketplaceId: i.marketplace_id }) })),
-          });
-        });
+        if (capabilities.perItemBelow && items.length < capabilities.perItemBelow) {
+          await this.submitItems(store, integration, lot, items);
+          results.push({ id: job.id, status: 'completed' });
+          continue;
+        }
+        const { feedRef } = await this.caller.call(
+          store,
+          marketplace,
+          `submitFeed.${lot.operation}`,
+          async (h) => {
+            if (!h.submitFeed || !h.checkFeed) throw Errors.pluginCapabilityMissing(marketplace, h.submitFeed ? 'checkFeed' : 'submitFeed', 'a feed marketplace (capabilities.mode "feed") needs');
+            return h.submitFeed({
+              id: String(lotId),
+              operation: lot.operation,
+              items: items.map((i) => ({ skuId: i.sku_id, payload: i.payload, ...(i.marketplace_id && { marketplaceId: i.marketplace_id }), ...(i.withdraw && { withdraw: true as const }) })),
+            });
+          },
+          { maxWaitMs: SUBMIT_MAX_WAIT_MS },
+        );
         await this.lots.submitted(lotId, feedRef);
         await this.boss.insert(QueueNames.feedStatus(store.account, marketplace), [{ data: { lotId }, startAfter: new Date(this.clock.now() + this.config.delivery.feedPollSeconds * 1000) }]);
         this.log.info({ store: store.account, marketplace, lotId, operation: lot.operation, items: items.length, feedRef }, 'lot submitted');
@@ -147,6 +182,47 @@ export class LotStage {
       }
     }
     return results;
+  }
+
+  /**
+   * A small lot through the item handlers, each call on its own budget (`publish`, `update`, `deactivate`,
+   * `delete`): refusals are the items' outcomes; an item whose call failed otherwise (5xx, timeout, 429s
+   * that did not clear) has no outcome and is sent again after the retry delay.
+   */
+  private async submitItems(store: StoreConfig, integration: IntegrationConfig, lot: LotRow, items: LotItemRow[]) {
+    const { marketplace } = integration;
+    const { limits, capabilities } = this.limits.get(store.account, marketplace);
+    const lotId = Number(lot.id);
+    const settled = await settleLimit(items, limits.concurrency, async (i): Promise<FeedItemResult> => {
+      const ref = { skuId: i.sku_id, marketplaceId: i.marketplace_id ?? '' };
+      if (i.withdraw) {
+        const op = capabilities.canDeactivate ? 'deactivate' : 'delete';
+        await this.caller.call(store, marketplace, op, async (h) => {
+          const handler = h[op];
+          if (!handler) throw Errors.pluginCapabilityMissing(marketplace, op, `taking items off sale (capabilities.canDeactivate ${capabilities.canDeactivate}) needs`);
+          return handler(ref);
+        });
+        return { skuId: i.sku_id, ok: true, marketplaceId: i.marketplace_id ?? undefined };
+      }
+      if (i.marketplace_id) {
+        await this.caller.call(store, marketplace, 'update', (h) => h.update({ ...ref, payload: i.payload }));
+        return { skuId: i.sku_id, ok: true, marketplaceId: i.marketplace_id };
+      }
+      const created = await this.caller.call(store, marketplace, 'publish', (h) => h.publish({ skuId: i.sku_id, payload: i.payload }));
+      return { skuId: i.sku_id, ok: true, marketplaceId: created.marketplaceId };
+    });
+    const outcomes: FeedItemResult[] = [];
+    let failure: unknown;
+    settled.forEach((r, k) => {
+      if (r.ok) return outcomes.push(r.value);
+      const { kind, error } = classify(r.error, marketplace);
+      if (kind === 'rejected') outcomes.push({ skuId: items[k]!.sku_id, ok: false, message: error.message });
+      else failure ??= error;
+    });
+    await this.lots.submitted(lotId, `items:${items.length}`);
+    await this.apply(store, integration, lotId, lot.operation, outcomes, failure === undefined ? 0 : this.config.delivery.retry.delaySeconds * 1000);
+    if (failure) this.log.warn({ store: store.account, marketplace, lotId, error: (failure as Error).message }, 'some items of a small lot were not delivered: they go again');
+    else this.log.info({ store: store.account, marketplace, lotId, operation: lot.operation, items: items.length }, 'lot delivered item by item');
   }
 
   /** `feed-status`: asks whether the lot is processed; not yet → asks again later (doubling wait); done → applies each item's outcome. */
@@ -167,9 +243,10 @@ export class LotStage {
       }
       const lotId = Number(lot.id);
       try {
+        const items = await this.lots.items(lotId);
         const status = await this.caller.call(store, marketplace, 'checkFeed', async (h) => {
           if (!h.checkFeed) throw Errors.pluginCapabilityMissing(marketplace, 'checkFeed', 'a feed marketplace (capabilities.mode "feed") needs');
-          return h.checkFeed(lot.feed_ref!);
+          return h.checkFeed(lot.feed_ref!, { id: String(lotId), operation: lot.operation, skuIds: items.map((i) => i.sku_id) });
         });
         if (status.done) {
           await this.apply(store, integration, lotId, lot.operation, status.results);
@@ -196,8 +273,10 @@ export class LotStage {
     const { kind, error: e } = classify(error, marketplace);
     const output = { ok: false, code: e.code, message: e.message };
     if (kind === 'deferred' || kind === 'auth') {
-      // Waits (breaker open, integration paused, 429s): back in the queue, no retry spent.
-      if (step === 'lot-submit') await this.lots.release(lotId);
+      // Waits (breaker open, integration paused, 429s, no budget slot yet): back in the queue, no retry
+      // spent. Waiting for its budget's slot, nothing of the lot went out: it may take more items meanwhile.
+      const forBudget = kind === 'deferred' && (e.details as { budget?: string }).budget !== undefined;
+      if (step === 'lot-submit') await this.lots.release(lotId, forBudget ? this.limits.get(store.account, marketplace).limits.batch : undefined);
       const retryAt = kind === 'deferred' ? (e.details as { retryAt: number }).retryAt : this.clock.now() + 1000;
       const queue = step === 'lot-submit' ? QueueNames.lotSubmit(store.account, marketplace) : QueueNames.feedStatus(store.account, marketplace);
       await this.boss.insert(queue, [{ data: job.data, startAfter: new Date(retryAt), retryLimit: Math.max(0, job.retryLimit - job.retryCount) }]);
@@ -220,8 +299,9 @@ export class LotStage {
   }
 
   /** Applies a processed lot: confirmed products get their id (and their offer is queued), offers mark the SKU synced, refusals show the seller why. */
-  private async apply(store: StoreConfig, integration: IntegrationConfig, lotId: number, operation: LotOperation, results: FeedItemResult[]) {
+  private async apply(store: StoreConfig, integration: IntegrationConfig, lotId: number, operation: LotOperation, results: FeedItemResult[], missingDelayMs = 0) {
     const { marketplace } = integration;
+    const { capabilities } = this.limits.get(store.account, marketplace);
     const items = await this.lots.items(lotId);
     const bySku = new Map(results.map((r) => [String(r.skuId), r]));
     const states = await this.state.load(store.account, marketplace, items.map((i) => i.sku_id));
@@ -229,6 +309,7 @@ export class LotStage {
     const updates: StateUpdate[] = [];
     const mappings: Array<{ skuId: string; marketplaceId: string }> = [];
     const again: string[] = [];
+    const later: string[] = [];
     for (const item of items) {
       const result = bySku.get(item.sku_id);
       const current = states.get(item.sku_id);
@@ -236,7 +317,7 @@ export class LotStage {
       const base = { store: store.account, marketplace, skuId: item.sku_id, attempted: true, lastRequest: { operation, lot: lotId, payload: item.payload } };
       if (!result) {
         outcomes.push({ skuId: item.sku_id, outcome: 'missing', message: 'the marketplace gave no result for this item' });
-        again.push(item.sku_id);
+        (missingDelayMs ? later : again).push(item.sku_id);
         continue;
       }
       const lastResponse = { ok: result.ok, lot: lotId, marketplaceId: result.marketplaceId ?? null, message: result.message ?? null };
@@ -248,6 +329,13 @@ export class LotStage {
         continue;
       }
       outcomes.push({ skuId: item.sku_id, outcome: 'accepted', marketplaceId: result.marketplaceId });
+      if (item.withdraw) {
+        // Off sale (blocked), or gone with its id mapping where the marketplace cannot block items.
+        const removed = !capabilities.canDeactivate;
+        updates.push({ ...base, status: stillWanted ? 'blocked' : 'pending', deliveredHash: item.payload_hash, lastResponse, ...(removed && { removeMapping: true }) });
+        if (!stillWanted) again.push(item.sku_id);
+        continue;
+      }
       const marketplaceId = result.marketplaceId ?? current?.marketplace_id ?? (operation === 'product' ? item.sku_id : undefined);
       if (marketplaceId && marketplaceId !== current?.marketplace_id) mappings.push({ skuId: item.sku_id, marketplaceId });
       if (operation === 'product') {
@@ -263,7 +351,9 @@ export class LotStage {
     await this.state.saveIdMappings(store.account, marketplace, mappings);
     await this.state.apply(updates);
     await this.lots.finish(lotId, 'done', outcomes);
-    await this.requeueDelivery(store.account, marketplace, [...new Set([...again, ...(await this.unsent(store.account, marketplace, lotId))])]);
+    const unsent = await this.unsent(store.account, marketplace, lotId);
+    await this.requeueDelivery(store.account, marketplace, [...new Set([...again, ...unsent.filter((s) => !later.includes(s))])]);
+    await this.requeueDelivery(store.account, marketplace, later, missingDelayMs);
     const accepted = outcomes.filter((o) => o.outcome === 'accepted').length;
     this.log.info({ store: store.account, marketplace, lotId, operation, accepted, refused: outcomes.length - accepted }, 'lot processed');
   }
@@ -278,26 +368,21 @@ export class LotStage {
   }
 
   /**
-   * The SKUs of a done lot that still have something to send (a confirmed product's offer, a payload newer
-   * than the one the lot carried), read once the lot is done: `stillWanted` in `apply` was judged on states
-   * read before, while a newer payload written meanwhile found the lot in flight and waited for its outcome.
-   * Refused SKUs (`failed`) wait for their next change instead.
+   * The SKUs of a done lot that still have something to send, read once the lot is done: `stillWanted` in
+   * `apply` was judged on states read before, while a newer payload written meanwhile found the lot in
+   * flight and waited for its outcome.
    */
-  private async unsent(store: string, marketplace: string, lotId: number): Promise<string[]> {
-    const rows = await this.db.query<{ sku_id: string }>(
-      `select s.sku_id from lot_items i join sku_state s on s.sku_id = i.sku_id and s.store = $1 and s.marketplace = $2
-       where i.lot_id = $3 and s.status in ('pending', 'synced') and s.desired_hash is not null and s.desired_hash is distinct from s.delivered_hash`,
-      [store, marketplace, lotId],
-    );
-    return rows.map((r) => r.sku_id);
+  private unsent(store: string, marketplace: string, lotId: number): Promise<string[]> {
+    return this.lots.unsent(store, marketplace, lotId);
   }
 
-  private async requeueDelivery(store: string, marketplace: string, skuIds: string[]) {
+  private async requeueDelivery(store: string, marketplace: string, skuIds: string[], delayMs = 0) {
     if (!skuIds.length) return;
     const rows = [...(await this.state.load(store, marketplace, skuIds)).values()];
+    const startAfter = delayMs ? { startAfter: new Date(this.clock.now() + delayMs) } : {};
     await this.boss.insert(
       QueueNames.delivery(store, marketplace),
-      rows.map((r) => ({ data: { skuId: r.sku_id, requestId: r.request_id ?? 'lot' }, singletonKey: r.sku_id })),
+      rows.map((r) => ({ data: { skuId: r.sku_id, requestId: r.request_id ?? 'lot' }, singletonKey: r.sku_id, ...startAfter })),
     );
   }
 

@@ -159,6 +159,11 @@ export const marketplaceContribution: ContributionPoint = {
         mode: { enum: ['item', 'feed'], description: 'item: one call per item; feed: batches submitted as feeds and polled.' },
         canDeactivate: { type: 'boolean', default: false },
         needsProductBeforeOffer: { type: 'boolean', default: false },
+        perItemBelow: {
+          type: 'integer',
+          minimum: 2,
+          description: 'Feed mode: a lot of fewer items than this is delivered through the item handlers (publish, update, deactivate/delete) instead of submitFeed.',
+        },
       },
     },
   },

@@ -13,6 +13,7 @@
 // core's rate budgets `submitFeed.offer` and `submitFeed.product`: nothing here waits or counts.
 import {
   type FeedItemResult,
+  type FeedLotRef,
   type FeedStatus,
   type ItemRef,
   type Lot,
@@ -80,9 +81,9 @@ export function parseFeedRef(ref: string): { kind: Kind; importId: number } {
   return { kind: m[1] as Kind, importId: Number(m[2]) };
 }
 
-/** A lot item that must come off sale: plugin API 1.1's `withdraw`, or (1.0) an empty payload. */
+/** A lot item that must come off sale (plugin API 1.1's `withdraw`). */
 export function isWithdrawal(item: LotItem): boolean {
-  return (item as LotItem & { withdraw?: boolean }).withdraw === true || Object.keys(item.payload).length === 0;
+  return item.withdraw === true;
 }
 
 /** The OF01 line of one lot item (columns as OFFER_COLUMNS). */
@@ -168,7 +169,7 @@ export function miraklHandlers(ctx: PluginContext, spec: MiraklPluginSpec): Mark
 
     /** One SKU off sale outside a lot: a one-line OF01 import deleting its offer (the product stays catalogued). */
     async deactivate(item: ItemRef) {
-      const importId = await api.importOffers(offerFile([{ skuId: item.skuId, payload: {}, marketplaceId: item.marketplaceId }]));
+      const importId = await api.importOffers(offerFile([{ skuId: item.skuId, payload: {}, marketplaceId: item.marketplaceId, withdraw: true }]));
       return { response: { import: feedRef('OF01', importId) } };
     },
 
@@ -177,7 +178,7 @@ export function miraklHandlers(ctx: PluginContext, spec: MiraklPluginSpec): Mark
       return { feedRef: feedRef('OF01', await api.importOffers(offerFile(lot.items))) };
     },
 
-    async checkFeed(ref: string, lot?: { id: string; operation: string; skuIds: string[] }): Promise<FeedStatus> {
+    async checkFeed(ref: string, lot?: FeedLotRef): Promise<FeedStatus> {
       const { kind, importId } = parseFeedRef(ref);
       const skuIds = lot?.skuIds;
       if (kind === 'P41') {

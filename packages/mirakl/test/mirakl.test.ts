@@ -89,7 +89,7 @@ function product(sku: string, over: Record<string, unknown> = {}): LotItem {
 const offerOf = (item: LotItem): LotItem => ({ ...item, marketplaceId: item.skuId });
 
 async function settle(h: MarketplaceHandlers, fake: FakeMirakl, ref: string, skuIds: string[], stepMs: number) {
-  const check = h.checkFeed as (ref: string, lot?: { id: string; operation: string; skuIds: string[] }) => ReturnType<NonNullable<MarketplaceHandlers['checkFeed']>>;
+  const check = h.checkFeed!;
   expect(await check(ref, { id: '1', operation: 'x', skuIds })).toMatchObject({ done: false });
   fake.clock.advance(stepMs);
   const status = await check(ref, { id: '1', operation: 'x', skuIds });
@@ -150,7 +150,7 @@ describe('Mirakl feed handlers against the fake', () => {
     expect(fake.getOffer('5')).toMatchObject({ productSku: '5', productIdType: 'SHOP_SKU', price: 199.9, quantity: 7, state: '11', leadtimeToShip: 3 });
 
     fake.clock.advance(60_000);
-    ref = (await h.submitFeed!({ id: '12', operation: 'offer', items: [{ skuId: '5', marketplaceId: '5', payload: {}, withdraw: true } as LotItem] })).feedRef;
+    ref = (await h.submitFeed!({ id: '12', operation: 'offer', items: [{ skuId: '5', marketplaceId: '5', payload: {}, withdraw: true }] })).feedRef;
     expect(await settle(h, fake, ref, ['5'], 60_000)).toEqual([{ skuId: '5', ok: true }]);
     expect(fake.getOffer('5')).toBeUndefined();
     expect(fake.getProduct('5')?.status).toBe('catalogued');

@@ -32,7 +32,10 @@ export interface FeedSubmission {
   at: number;
 }
 
-/** A declared cap the load must respect: at most `max` submissions of `kind` within any `windowMs` (marketplace time). */
+/**
+ * A declared cap the load must respect: at most `max` submissions of `kind` within any `windowMs` (marketplace time).
+ * `kind: '*'` counts submissions of every kind together (one budget shared by all feed types).
+ */
 export interface SubmissionCap {
   kind: string;
   max: number;
@@ -49,6 +52,11 @@ export interface FeedFake {
 export interface FeedScenario<F extends FeedFake> {
   /** The plugin's marketplace id (plugins/<id>). */
   marketplace: string;
+  /**
+   * Plugin folders to add to the config's `plugins.paths` (a test fixture's plugin); absent for a plugin under
+   * plugins/ (found by discovery). The certification bench runs only scenarios without it, unless named.
+   */
+  pluginPaths?: string[];
   /** Starts the fake with its clock at `scale` and its faults off. */
   start(scale: number): Promise<F>;
   /**

@@ -169,9 +169,10 @@ export function miraklContract(scenario: FeedScenario<FakeMirakl>) {
       stack = await startStack({
         configure: (raw) => {
           const integration = scenario.integration(fake, SCALE) as Record<string, any>;
-          // Lots wait 1.5 s (15 marketplace minutes) before they go unless full, so what is notified together is
-          // imported together (the "lot with refused lines" case needs one lot).
-          integration.limits = { ...integration.limits, batch: { ...integration.limits.batch, maxWaitMs: 1500 } };
+          // Lots wait 0.8 s (8 marketplace minutes; the scaled manifest's 100 ms is shorter than the pipeline's spread
+          // here) before they go unless full, so what is notified together is imported together (the "lot with
+          // refused lines" case needs one lot).
+          integration.limits = { ...integration.limits, batch: { ...integration.limits.batch, maxWaitMs: 800 } };
           settings = integration.settings;
           raw.stores[0].integrations = [integration];
           raw.pipeline = { coalesce: { quietMs: 100, maxDelayMs: 1000 } };

@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { PLUGIN_API_VERSION } from '@connector/core/plugin';
 import { CLI, runCli } from '../../test/support/processes.js';
 import { notifyAll, startStack, type Stack } from '../../test/support/stack.js';
 import { waitFor } from '../../test/support/wait.js';
@@ -69,7 +70,7 @@ describe.each(['item', 'feed'] as const)('connector plugin new --style %s, in an
     expect(code).toBe(0);
     expect(stdout).toContain(`Created connector-plugin-${id}`);
     const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-    expect(pkg.engines.connector).toBe('^1.0.0');
+    expect(pkg.engines.connector).toBe(`^${PLUGIN_API_VERSION}`);
     expect(pkg.contributes.marketplace.capabilities.mode).toBe(style);
     // A local run: the core of this checkout, linked (never looked up on the registry).
     expect(pkg.devDependencies['@connector/core']).toBe(`file:${join(REPO, 'core')}`);

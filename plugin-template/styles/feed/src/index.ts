@@ -39,9 +39,9 @@ export function activate(ctx: PluginContext) {
       return { response: { feedId: feed.id } };
     },
 
-    /** One lot → one feed. A SKU the core withdraws (VTEX no longer sells it) comes with an empty payload: it is deactivated. */
+    /** One lot → one feed. A SKU the core withdraws (VTEX no longer sells it) comes with `withdraw: true` (and an empty payload): it is deactivated. */
     async submitFeed(lot: Lot) {
-      const entries = lot.items.map((item) => (Object.keys(item.payload).length ? { ...item.payload, sku: item.skuId } : { sku: item.skuId, stock: 0, status: 'inactive' }));
+      const entries = lot.items.map((item) => (item.withdraw ? { sku: item.skuId, stock: 0, status: 'inactive' } : { ...item.payload, sku: item.skuId }));
       const feed = await api.submitFeed(entries);
       return { feedRef: feed.id };
     },

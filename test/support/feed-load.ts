@@ -433,10 +433,19 @@ export function feedLoadTest<F extends FeedFake>(scenario: FeedScenario<F>, opti
 
   describe(`${scenario.marketplace}: ${skus} SKUs from VTEX end to end (feed load, timeScale=${scale})`, () => {
     beforeAll(async () => {
-      run.current = await runFeedLoad(scenario, { ...options, skus, scale, timeoutMs });
-      const line = JSON.stringify(run.current.figures);
-      console.log(line);
-      if (process.env.CONNECTOR_FEED_LOAD_FIGURES) appendFileSync(process.env.CONNECTOR_FEED_LOAD_FIGURES, `${line}\n`);
+      const record = (figures: object) => {
+        const line = JSON.stringify(figures);
+        console.log(line);
+        if (process.env.CONNECTOR_FEED_LOAD_FIGURES) appendFileSync(process.env.CONNECTOR_FEED_LOAD_FIGURES, `${line}\n`);
+      };
+      try {
+        run.current = await runFeedLoad(scenario, { ...options, skus, scale, timeoutMs });
+      } catch (error) {
+        // The load did not finish: the figures line says why (vitest's JSON report drops a hook's error).
+        record({ marketplace: scenario.marketplace, skus, scale, error: (error as Error).message });
+        throw error;
+      }
+      record(run.current.figures);
     }, timeoutMs + 60_000);
     afterAll(() => run.current?.close(), 60_000);
 
@@ -446,13 +455,14 @@ export function feedLoadTest<F extends FeedFake>(scenario: FeedScenario<F>, opti
         const why = viewMismatch(scenario.view(fake, String(s.id)), s);
         return why ? [`${s.id}: ${why}`] : [];
       });
-      expect(wrong.slice(0, 10)).toEqual([]);
+      expect(wrong.slice(0, 10), `${wrong.length} SKUs differ from VTEX: ${wrong.slice(0, 10).join('; ')}`).toEqual([]);
       expect(expectHoldsSample(scenario, fake, seeded, options.sample)).toBeGreaterThan(0);
     });
 
     it('lots respect every declared cap (rate windows in marketplace time, items and bytes)', () => {
       expect(scenario.submissions(run.current!.fake).length).toBeGreaterThan(0);
-      expect(checkCaps(scenario, run.current!.fake)).toEqual([]);
+      const violations = checkCaps(scenario, run.current!.fake);
+      expect(violations, violations.join('\n')).toEqual([]);
     });
 
     it('no offer reaches the marketplace before its product is catalogued', () => {

@@ -335,6 +335,25 @@ export function miraklContract(scenario: FeedScenario<FakeMirakl>) {
       expect(fake.counters.frozenProductUpdates).toBe(0);
     });
 
+    it('reads offers back (OF21): a stock changed in the back office is found as drift by reconciliation and repaired', async () => {
+      const sku = fresh();
+      // The seller changes the offer on Mirakl behind the connector's back: an OF01 import of their own (a 429 while
+      // the connector's own import holds the once-a-minute window is waited out here).
+      const form = new FormData();
+      const line = [String(sku.id), String(sku.id), 'SHOP_SKU', String(sellingPrice(sku) / 100), String(sku.stock + 500), '11', 'update'];
+      form.append('file', new Blob([`sku;product-id;product-id-type;price;quantity;state;update-delete\n${line.join(';')}\n`], { type: 'text/csv' }), 'offers.csv');
+      await waitFor(async () => (await fetch(`${fake.url}/api/offers/imports`, { method: 'POST', headers: { authorization: fake.apiKey }, body: form })).status === 201);
+      await waitFor(() => view(sku.id)?.stock === sku.stock + 500, { describe: describeSku(sku.id) });
+
+      const run = await stack.runtime.reconciler.runOnce(account(), mp, { scope: 'full' });
+      expect(run.status).toBe('done');
+      const drifts = await stack.runtime.reconciler.drifts({ runId: run.id });
+      expect(drifts.map((d) => d.skuId)).toEqual([String(sku.id)]);
+      expect(drifts[0]).toMatchObject({ kind: 'marketplace', fields: { quantity: { expected: sku.stock, actual: sku.stock + 500 } } });
+      await waitFor(() => view(sku.id)?.stock === sku.stock, { timeoutMs: 60_000, describe: describeSku(sku.id) });
+      await until(sku.id, 'synced');
+    });
+
     it('an import Mirakl fails as a whole fails each of its SKUs with the reason, and a later change sends them again', async () => {
       const [sku] = seed(1);
       fake.failNextImports(1);

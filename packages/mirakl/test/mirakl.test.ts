@@ -90,9 +90,10 @@ const offerOf = (item: LotItem): LotItem => ({ ...item, marketplaceId: item.skuI
 
 async function settle(h: MarketplaceHandlers, fake: FakeMirakl, ref: string, skuIds: string[], stepMs: number) {
   const check = h.checkFeed!;
-  expect(await check(ref, { id: '1', operation: 'x', skuIds })).toMatchObject({ done: false });
+  const operation = ref.startsWith('P41:') ? 'product' : 'offer';
+  expect(await check(ref, { id: '1', operation, skuIds })).toMatchObject({ done: false });
   fake.clock.advance(stepMs);
-  const status = await check(ref, { id: '1', operation: 'x', skuIds });
+  const status = await check(ref, { id: '1', operation, skuIds });
   if (!status.done) throw new Error(`not done: ${JSON.stringify(status)}`);
   return status.results;
 }

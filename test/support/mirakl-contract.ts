@@ -98,7 +98,7 @@ export function miraklScenario(marketplace: 'carrefour' | 'centauro'): FeedScena
 
     submissions: (fake): FeedSubmission[] =>
       imports(fake).map((imp) => {
-        const rows = imp.table?.rows.length ?? imp.lines?.length ?? 0;
+        const rows = imp.table?.rows.length ?? (imp.kind === 'offer' ? imp.lines?.length : undefined) ?? 0;
         // The fake keeps the parsed file; the plugin sends every field quoted, `;`-separated, one header line: the
         // file's size is the header plus each row that way.
         const columns = imp.table?.columns ?? [];

@@ -153,7 +153,13 @@ export class MiraklClient {
   async #report(path: string): Promise<MiraklReportLine[]> {
     const res = await this.#ctx.http.request<unknown>({ method: 'GET', url: this.#url(path), headers: { authorization: await this.#authorization(), accept: 'text/csv, application/json' } });
     if (typeof res.body !== 'string') return [];
-    return parseMiraklCsv(res.body).rows.map((r: CsvRow) => ({ line: Number(r.values['error-line'] ?? r.line) || r.line, values: r.values, message: (r.values['error-message'] ?? '').trim() }));
+    // `error-line` / `error-message` as Mirakl's OF03 names them; other spellings some instances use are read too.
+    const first = (values: Record<string, string>, names: readonly string[]) => names.map((n) => values[n]).find((v) => v !== undefined && v.trim() !== '');
+    return parseMiraklCsv(res.body).rows.map((r: CsvRow) => ({
+      line: Number(first(r.values, ['error-line', 'error_line', 'line'])) || r.line,
+      values: r.values,
+      message: (first(r.values, ['error-message', 'error_message', 'errors', 'message']) ?? '').trim(),
+    }));
   }
 
   /** P41: imports a product file (operator format); answers the import id. At most every 15 minutes per shop. */

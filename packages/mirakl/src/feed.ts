@@ -75,9 +75,9 @@ export function feedRef(kind: Kind, importId: number): string {
   return `${kind}:${importId}`;
 }
 
-export function parseFeedRef(ref: string): { kind: Kind; importId: number } {
+export function parseFeedRef(ref: string, marketplace = 'mirakl'): { kind: Kind; importId: number } {
   const m = /^(P41|OF01):(\d+)$/.exec(ref);
-  if (!m) throw MarketplaceErrors.rejected('mirakl', `"${ref}" is not a Mirakl import reference (P41:<id> or OF01:<id>)`);
+  if (!m) throw MarketplaceErrors.rejected(marketplace, `"${ref}" is not a Mirakl import reference (P41:<id> or OF01:<id>)`);
   return { kind: m[1] as Kind, importId: Number(m[2]) };
 }
 
@@ -179,7 +179,7 @@ export function miraklHandlers(ctx: PluginContext, spec: MiraklPluginSpec): Mark
     },
 
     async checkFeed(ref: string, lot?: FeedLotRef): Promise<FeedStatus> {
-      const { kind, importId } = parseFeedRef(ref);
+      const { kind, importId } = parseFeedRef(ref, mp);
       const skuIds = lot?.skuIds;
       if (kind === 'P41') {
         const status = await api.productImport(importId);

@@ -220,6 +220,8 @@ export interface FeedLoadFigures {
   minimumMs: number;
   /** marketplaceMs / minimumMs (goal ≤ RATIO_GOAL). */
   ratio: number;
+  /** arrivedMs × scale / minimumMs: the ratio had the connector learnt of each outcome at once (the rest is feed-status polling lag). */
+  arrivedRatio: number;
   goal: number;
   /** Real ms the notifications took to send (part of wallMs). */
   notifyMs: number;
@@ -368,6 +370,7 @@ export async function runFeedLoad<F extends FeedFake>(scenario: FeedScenario<F>,
       marketplaceMs: Math.round(marketplaceMs),
       minimumMs: Math.round(minimumMs),
       ratio: Number((marketplaceMs / minimumMs).toFixed(3)),
+      arrivedRatio: Number((((arrivedMs ?? wallMs) * scale) / minimumMs).toFixed(3)),
       goal: RATIO_GOAL,
       notifyMs: Math.round(notifyMs),
       delivery,

@@ -140,11 +140,15 @@ rmSync(work, { recursive: true, force: true });
 
 const report = { bench: 'certification', date: startedAt.toISOString(), goal: GOAL, skus: Number(args.skus), scale: args.scale, machine: { ...machine, loadAverageAtEnd: loadavg().map(round2) }, plugins: results };
 
-// docs/certification.md keeps its figures in a comment at its end: a run of some plugins (--only) replaces theirs
-// and keeps the others' (each row says when and where it was measured).
+// docs/certification.md keeps its figures in a comment at its end: a run of some plugins (--only), or on the other
+// database, replaces its own rows and keeps the others' (each row says when and where it was measured).
 const previous = existsSync(DOC) ? /<!-- figures\n([\s\S]*?)\n-->/.exec(readFileSync(DOC, 'utf8'))?.[1] : undefined;
-const kept = previous ? JSON.parse(previous).filter((p) => !results.some((r) => r.marketplace === p.marketplace)) : [];
-const rows = [...kept, ...results.map((r) => ({ ...r, date: report.date, machine: report.machine }))].sort((a, b) => a.marketplace.localeCompare(b.marketplace));
+// One row per marketplace and database (PGlite, Postgres): a run replaces its own rows only.
+const databaseOf = (r) => r.database ?? r.machine?.database;
+const kept = previous ? JSON.parse(previous).filter((p) => !results.some((r) => r.marketplace === p.marketplace && machine.database === databaseOf(p))) : [];
+const rows = [...kept, ...results.map((r) => ({ ...r, date: report.date, machine: report.machine }))].sort(
+  (a, b) => a.marketplace.localeCompare(b.marketplace) || String(databaseOf(a)).localeCompare(String(databaseOf(b))),
+);
 
 const table = markdownTable(rows);
 console.log(`\n${table}`);

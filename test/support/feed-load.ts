@@ -8,8 +8,7 @@
  * limits compressed by the same scale (`scaledLimits`), and feed polling is scaled too. Every figure is reported
  * with the scale and the clock's description. Waiting is on observable state (waitFor), never on sleeps.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -11,7 +11,7 @@ export const SOLO = ['test/e2e/extension-host-faults.test.ts', 'test/e2e/plugin-
 // Tests import the packages by name, i.e. their compiled output: `npm test` runs `tsc -b` first.
 export default defineConfig({
   test: {
-    include: ['{core,server,cli,test}/**/*.test.ts', 'plugins/*/test/**/*.test.ts', 'plugin-template/test/**/*.test.ts'],
+    include: ['{core,server,cli,test}/**/*.test.ts', 'plugins/*/test/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'plugin-template/test/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**', ...SOLO],
     testTimeout: 120_000,
     hookTimeout: 120_000,

@@ -1,7 +1,8 @@
 /**
  * Feed marketplaces, plugin API 1.1: a lot's submission draws on the budget of its kind
  * (`submitFeed.product` / `submitFeed.offer`), a lot whose slot is far away is given back and keeps
- * filling instead of holding a worker, `checkFeed` learns which SKUs the lot carried, and a SKU VTEX no
+ * filling instead of holding a worker, a lot whose items stopped coming goes after `quietMs` (here a
+ * minute before its `maxWaitMs`: every wait in this file is shorter than that), `checkFeed` learns which SKUs the lot carried, and a SKU VTEX no
  * longer sells is taken off sale in a lot (a withdrawal item) and put back on sale later.
  */
 import { dirname, join } from 'node:path';
@@ -46,7 +47,8 @@ describe('feed marketplace: per-kind submission budgets, withdrawals in lots', (
               settings: { clientId: fm.clientId, clientSecret: fm.clientSecret, refreshToken: fm.refreshToken, apiBaseUrl: fm.url },
               limits: {
                 rate: { 'submitFeed.product': { perMinute: 60_000 / PRODUCT_EVERY_MS }, 'submitFeed.offer': { perSecond: 5, burst: 2 } },
-                batch: { maxItems: 100, maxWaitMs: 200 },
+                // Lots go when their items stop coming (quietMs), long before maxWaitMs.
+                batch: { maxItems: 100, maxWaitMs: 60_000, quietMs: 300 },
               },
             },
           ],

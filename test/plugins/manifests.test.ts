@@ -21,11 +21,11 @@ describe('the repository plugins’ manifests', () => {
     expect(compileSpec(manifest.contributes.marketplace.id, manifest).problems).toEqual([]);
   });
 
-  it.each(plugins)('%s: its own version, the connector-plugin keyword, engines.connector ^1.0.0, a changelog entry for it', (plugin) => {
+  it.each(plugins)('%s: its own version, the connector-plugin keyword, engines.connector on plugin API 1 (^1.0.0, or ^1.1.0 for the feed plugins that use 1.1), a changelog entry for it', (plugin) => {
     const manifest = read(plugin);
     expect(manifest.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(manifest.keywords).toContain('connector-plugin');
-    expect((manifest.engines as Record<string, string>).connector).toBe('^1.0.0');
+    expect(['^1.0.0', '^1.1.0']).toContain((manifest.engines as Record<string, string>).connector);
     expect(readFileSync(join(pluginsDir, plugin, 'CHANGELOG.md'), 'utf8')).toContain(`## ${manifest.version}`);
   });
 

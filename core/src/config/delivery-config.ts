@@ -10,6 +10,8 @@ export interface DeliveryConfig {
   feedPollSeconds: number;
   feedMaxPollSeconds: number;
   feedTimeoutHours: number;
+  /** Longest a lot's submission waits for its budget's slot while holding its worker; further away, the lot is given back until then. */
+  feedSlotWaitSeconds: number;
 }
 
 export interface ReconciliationConfig {
@@ -32,6 +34,7 @@ export const DELIVERY_DEFAULTS: DeliveryConfig = {
   feedPollSeconds: 5,
   feedMaxPollSeconds: 300,
   feedTimeoutHours: 48,
+  feedSlotWaitSeconds: 10,
 };
 
 export const RECONCILIATION_DEFAULTS: ReconciliationConfig = {
@@ -51,6 +54,7 @@ export function resolveDeliveryConfig(input: DeliveryConfigInput = {}): Delivery
     feedPollSeconds: input.feedPollSeconds ?? d.feedPollSeconds,
     feedMaxPollSeconds: input.feedMaxPollSeconds ?? d.feedMaxPollSeconds,
     feedTimeoutHours: input.feedTimeoutHours ?? d.feedTimeoutHours,
+    feedSlotWaitSeconds: input.feedSlotWaitSeconds ?? d.feedSlotWaitSeconds,
   };
 }
 

@@ -7,13 +7,13 @@ import type { MarketplaceCapabilities, MarketplaceLimits, PluginManifest, RateLi
 /** The limits the core enforces for one integration: the plugin's, with the integration's overrides. */
 export interface EffectiveLimits {
   rate: Record<string, Required<Pick<RateLimit, 'burst'>> & RateLimit>;
-  batch: { maxItems: number; maxBytes: number; maxWaitMs: number };
+  batch: { maxItems: number; maxBytes: number; maxWaitMs: number; quietMs: number };
   concurrency: number;
   /** Where each value came from, for operators (`plugin` or `integration`). */
   source: { rate: Record<string, 'plugin' | 'integration'>; batch: Record<string, 'plugin' | 'integration' | 'default'>; concurrency: 'plugin' | 'integration' | 'default' };
 }
 
-export const DEFAULT_BATCH = { maxItems: 25, maxBytes: 5 * 1024 * 1024, maxWaitMs: 5_000 };
+export const DEFAULT_BATCH = { maxItems: 25, maxBytes: 5 * 1024 * 1024, maxWaitMs: 5_000, quietMs: 5_000 };
 export const DEFAULT_CONCURRENCY = 4;
 export const DEFAULT_CAPABILITIES: MarketplaceCapabilities = { mode: 'item', canDeactivate: false, needsProductBeforeOffer: false };
 
@@ -34,6 +34,8 @@ export function effectiveLimits(declared: MarketplaceLimits | undefined, overrid
     batchSource[key] = override?.batch?.[key] !== undefined ? 'integration' : declared?.batch?.[key] !== undefined ? 'plugin' : 'default';
     if (value !== undefined) batch[key] = value;
   }
+  // Items that stop coming send a lot early: by default after 5 s of quiet, never later than maxWaitMs.
+  if (batchSource.quietMs === 'default') batch.quietMs = Math.min(batch.maxWaitMs, DEFAULT_BATCH.quietMs);
   return {
     rate,
     batch,

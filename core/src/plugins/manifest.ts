@@ -19,7 +19,7 @@ export interface RateLimit {
 export interface MarketplaceLimits {
   /** Per operation (`publish`, `update`, …) or `default`. */
   rate?: Record<string, RateLimit>;
-  batch?: { maxItems?: number; maxBytes?: number; maxWaitMs?: number };
+  batch?: { maxItems?: number; maxBytes?: number; maxWaitMs?: number; quietMs?: number };
   /** Calls in flight at once per integration. */
   concurrency?: number;
 }

@@ -7,7 +7,7 @@
  */
 import type { JobInsert } from 'pg-boss';
 import type { Bucket } from '../delivery/limits.js';
-import { blockedSkus, fillLot, IN_FLIGHT, type LotItemRow, type LotLimits, type LotOperation, type LotRow, type LotStatus, type NewLotItem } from '../delivery/lots/lot-repository.js';
+import { blockedSkus, fillLot, IN_FLIGHT, type LotItemRow, type LotLimits, type LotTiming, type LotOperation, type LotRow, type LotStatus, type NewLotItem } from '../delivery/lots/lot-repository.js';
 import type { BreakerStatus } from '../delivery/breakers.js';
 import { budgetDeferral, type BudgetKey } from '../delivery/rate-budget.js';
 import type { OperationLogEntry } from '../oplog/operation-log.js';
@@ -248,9 +248,10 @@ export class MemoryLots {
 
   private iso = () => new Date(this.clock.now()).toISOString();
 
-  async add(store: string, marketplace: string, operation: LotOperation, items: NewLotItem[], limits: LotLimits): Promise<{ opened: number[]; sealed: number[]; waiting: string[] }> {
+  async add(store: string, marketplace: string, operation: LotOperation, items: NewLotItem[], limits: LotLimits): Promise<{ opened: number[]; sealed: number[]; grown: number[]; waiting: string[] }> {
     const opened: number[] = [];
     const sealed: number[] = [];
+    const grown: number[] = [];
     const waiting: string[] = [];
     let pending = [...items];
     while (pending.length) {
@@ -265,7 +266,7 @@ export class MemoryLots {
       if (!pending.length) break;
       if (!lot) {
         const id = ++this.seq;
-        lot = { id, store, marketplace, operation, status: 'open', item_count: 0, bytes: 0, feed_ref: null, polls: 0, accepted: null, rejected: null, error: null, created_at: this.iso(), sealed_at: null, submitted_at: null, finished_at: null, submit_job: null, items: new Map() };
+        lot = { id, store, marketplace, operation, status: 'open', item_count: 0, bytes: 0, last_item_at: null, feed_ref: null, polls: 0, accepted: null, rejected: null, error: null, created_at: this.iso(), sealed_at: null, submitted_at: null, finished_at: null, submit_job: null, items: new Map() };
         this.lots.set(id, lot);
         opened.push(id);
       }
@@ -275,6 +276,10 @@ export class MemoryLots {
       for (const i of take) {
         const old = lot.items.get(i.skuId);
         lot.items.set(i.skuId, { sku_id: i.skuId, withdraw: !!i.withdraw, payload: json(i.payload), payload_hash: i.hash, bytes: i.bytes, marketplace_id: old?.marketplace_id ?? null, outcome: old?.outcome ?? null, message: old?.message ?? null });
+      }
+      if (take.length) {
+        grown.push(lot.id);
+        lot.last_item_at = this.iso();
       }
       if (take.length || evict.length) {
         lot.item_count = lot.items.size;
@@ -287,13 +292,14 @@ export class MemoryLots {
       }
       pending = rest;
     }
-    return { opened, sealed, waiting };
+    return { opened, sealed, grown, waiting };
   }
 
-  async claimForSubmit(lotId: number, maxWaitMs: number, jobId: string): Promise<LotRow | undefined> {
+  async claimForSubmit(lotId: number, timing: LotTiming, jobId: string): Promise<LotRow | undefined> {
     const lot = this.lots.get(lotId);
     if (!lot) return undefined;
-    const waited = Date.parse(lot.created_at) <= this.clock.now() - Math.max(0, maxWaitMs - 50);
+    const now = this.clock.now();
+    const waited = Date.parse(lot.created_at) <= now - Math.max(0, timing.maxWaitMs - 50) || Date.parse(lot.last_item_at ?? lot.created_at) <= now - Math.max(0, timing.quietMs - 50);
     if (!(lot.status === 'sealed' || (lot.status === 'submitting' && lot.submit_job === jobId) || (lot.status === 'open' && waited))) return undefined;
     lot.status = 'submitting';
     lot.sealed_at ??= this.iso();

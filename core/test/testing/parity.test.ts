@@ -104,8 +104,8 @@ describe('MemoryLots behaves as LotRepository (lot assembly, submission, outcome
   const item = (skuId: string, bytes: number, version = 1) => ({ skuId, payload: { sku: skuId, v: version }, hash: `h${skuId}.${version}`, bytes });
   const strip = (row: Record<string, unknown> | undefined) => {
     if (!row) return row;
-    const { created_at, sealed_at, submitted_at, finished_at, submit_job: _job, ...rest } = row;
-    return { ...rest, id: Number(rest.id), item_count: Number(rest.item_count), bytes: Number(rest.bytes), polls: Number(rest.polls), accepted: rest.accepted === null ? null : Number(rest.accepted), rejected: rest.rejected === null ? null : Number(rest.rejected), created: Boolean(created_at), sealed: Boolean(sealed_at), submitted: Boolean(submitted_at), finished: Boolean(finished_at) };
+    const { created_at, sealed_at, submitted_at, finished_at, last_item_at, submit_job: _job, ...rest } = row;
+    return { ...rest, grew: Boolean(last_item_at), id: Number(rest.id), item_count: Number(rest.item_count), bytes: Number(rest.bytes), polls: Number(rest.polls), accepted: rest.accepted === null ? null : Number(rest.accepted), rejected: rest.rejected === null ? null : Number(rest.rejected), created: Boolean(created_at), sealed: Boolean(sealed_at), submitted: Boolean(submitted_at), finished: Boolean(finished_at) };
   };
   const items = (rows: Array<Record<string, unknown>>) => rows.map((r) => ({ ...r, bytes: Number(r.bytes) }));
 
@@ -132,10 +132,10 @@ describe('MemoryLots behaves as LotRepository (lot assembly, submission, outcome
       expect(strip(y as never)).toEqual(strip(x as never));
     }
     // Hand the sealed lot out once (a second job cannot take it; the same job can, on a retry).
-    const [c1, m1] = await both((r) => r.claimForSubmit(1, 0, 'job-a'));
+    const [c1, m1] = await both((r) => r.claimForSubmit(1, { maxWaitMs: 0, quietMs: 0 }, 'job-a'));
     expect(strip(m1 as never)).toEqual(strip(c1 as never));
-    await check(await both(async (r) => Boolean(await r.claimForSubmit(1, 0, 'job-b'))));
-    await check(await both(async (r) => Boolean(await r.claimForSubmit(1, 0, 'job-a'))));
+    await check(await both(async (r) => Boolean(await r.claimForSubmit(1, { maxWaitMs: 0, quietMs: 0 }, 'job-b'))));
+    await check(await both(async (r) => Boolean(await r.claimForSubmit(1, { maxWaitMs: 0, quietMs: 0 }, 'job-a'))));
     await both((r) => r.submitted(1, 'FEED-1'));
     // Offers of SKUs whose product is in flight wait; others go into an offer lot.
     await check(await both((r) => r.add(S, M, 'offer', [item('1', 5), item('9', 5)], limits)));
@@ -148,9 +148,9 @@ describe('MemoryLots behaves as LotRepository (lot assembly, submission, outcome
     const [l1, l2] = await both((r) => r.list(S, M));
     expect((l2 as never[]).map(strip)).toEqual((l1 as never[]).map(strip));
     // A lot given back is taken again by any job; a failed lot keeps its error.
-    await both((r) => r.claimForSubmit(2, 0, 'job-c'));
+    await both((r) => r.claimForSubmit(2, { maxWaitMs: 0, quietMs: 0 }, 'job-c'));
     await both((r) => r.release(2));
-    await check(await both(async (r) => Boolean(await r.claimForSubmit(2, 0, 'job-d'))));
+    await check(await both(async (r) => Boolean(await r.claimForSubmit(2, { maxWaitMs: 0, quietMs: 0 }, 'job-d'))));
     await both((r) => r.submitted(2, 'FEED-2'));
     const [o1, o2] = await both((r) => r.oldestSubmitted(S, M));
     expect(strip(o2 as never)).toEqual(strip(o1 as never));

@@ -38,6 +38,9 @@ export interface FakeDafitiFeed {
   FeedErrors: FeedError[];
   /** The records of the request, as parsed. */
   records: XmlRecord[];
+  /** Marketplace time (ms) when the request arrived, before its body was read and parsed (CreationDate is stamped
+   * after, to the second): when the client sent it, for checking a client's pacing. */
+  receivedAt: number;
 }
 
 /** A price/stock/status update received for a SellerSku whose product was not created (yet). */
@@ -257,6 +260,7 @@ export class FakeDafiti extends FakeServerBase<DafitiCounters> {
 
   async #handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     this.counters.requests++;
+    const receivedAt = this.clock.now();
     const params = Object.fromEntries(url.searchParams);
     const format: Format = params.Format?.toUpperCase() === 'JSON' ? 'JSON' : 'XML';
     // Action names are matched case-insensitively ("Feedlist" works), and answered with their canonical spelling.
@@ -282,7 +286,7 @@ export class FakeDafiti extends FakeServerBase<DafitiCounters> {
       }
       if (FEED_ACTIONS.includes(action)) {
         if (req.method !== 'POST') throw new SellerCenterError(5, undefined, { ErrorDetail: { Field: 'Method', Message: `${action} must be sent with POST and an XML body`, Value: req.method ?? '' } });
-        return await this.#feedAction(req, res, action as FeedAction, format);
+        return await this.#feedAction(req, res, action as FeedAction, format, receivedAt);
       }
       if (action === 'FeedStatus') return this.#feedStatus(res, params, format);
       if (action === 'FeedList') return this.#feedList(res, format);
@@ -325,7 +329,7 @@ export class FakeDafiti extends FakeServerBase<DafitiCounters> {
     return `${sellerSku.replace(/[^A-Za-z0-9]/g, '').slice(0, 8).toUpperCase()}${(hash32('dafiti', sellerSku) % 1_000_000).toString().padStart(6, '0')}-${(hash32(sellerSku) % 100000).toString().padStart(5, '0')}`;
   }
 
-  async #feedAction(req: IncomingMessage, res: ServerResponse, action: FeedAction, format: Format): Promise<void> {
+  async #feedAction(req: IncomingMessage, res: ServerResponse, action: FeedAction, format: Format, receivedAt: number): Promise<void> {
     let text: string;
     try {
       text = await readBody(req, this.#maxBody);
@@ -373,6 +377,7 @@ export class FakeDafiti extends FakeServerBase<DafitiCounters> {
       FailedRecords: 0,
       FeedErrors: [],
       records,
+      receivedAt,
     };
     this.#feeds.set(feed.Feed, feed);
     this.counters.feedsCreated++;
@@ -484,6 +489,8 @@ export class FakeDafiti extends FakeServerBase<DafitiCounters> {
         if (str(record.SalePrice)) live.SalePrice = Number(str(record.SalePrice));
         if (str(record.Quantity)) live.Quantity = Number(str(record.Quantity));
         if (str(record.Status)) live.Status = str(record.Status) as ProductStatus;
+        // ProductUpdate takes ProductCreate's fields, category attributes included: those sent replace their values.
+        if (isObject(record.ProductData)) for (const [k, v] of Object.entries(record.ProductData)) live.ProductData[k] = str(v) ?? '';
         live.updatedAt = when;
         return [];
       }

@@ -21,6 +21,8 @@ export interface LotRow {
   rejected: number | null;
   error: string | null;
   created_at: string;
+  /** When an item last joined the lot (null before the first). */
+  last_item_at: string | null;
   sealed_at: string | null;
   submitted_at: string | null;
   finished_at: string | null;
@@ -49,6 +51,12 @@ export interface NewLotItem {
 export interface LotLimits {
   maxItems: number;
   maxBytes: number;
+}
+
+/** When an open lot may be sent: `maxWaitMs` after it opened, or once no item has joined it for `quietMs`. */
+export interface LotTiming {
+  maxWaitMs: number;
+  quietMs: number;
 }
 
 /**
@@ -110,11 +118,12 @@ export class LotRepository {
    * Adds items to the open lot of `operation` (a SKU already in it gets its newer payload), sealing
    * it when full and opening the next. Returns the lots it opened and the lots it sealed.
    */
-  async add(store: string, marketplace: string, operation: LotOperation, items: NewLotItem[], limits: LotLimits): Promise<{ opened: number[]; sealed: number[]; waiting: string[] }> {
+  async add(store: string, marketplace: string, operation: LotOperation, items: NewLotItem[], limits: LotLimits): Promise<{ opened: number[]; sealed: number[]; grown: number[]; waiting: string[] }> {
     const opened: number[] = [];
     const sealed: number[] = [];
+    const grown: number[] = [];
     const waiting: string[] = [];
-    if (!items.length) return { opened, sealed, waiting };
+    if (!items.length) return { opened, sealed, grown, waiting };
     await this.db.transaction(async (tx) => {
       let pending = [...items];
       while (pending.length) {
@@ -152,6 +161,7 @@ export class LotRepository {
         const { take, rest, evict, full } = fillLot({ count: Number(lot!.item_count), bytes: Number(lot!.bytes) }, present, pending, limits);
         if (evict.length) await tx.query('delete from lot_items where lot_id = $1 and sku_id = any($2::text[])', [lotId, evict]);
         if (take.length || evict.length) await this.insertItems(tx, lotId, take);
+        if (take.length) grown.push(lotId);
         if (full) {
           await tx.query(`update lots set status = 'sealed', sealed_at = now() where id = $1`, [lotId]);
           sealed.push(lotId);
@@ -159,7 +169,7 @@ export class LotRepository {
         pending = rest;
       }
     });
-    return { opened, sealed, waiting };
+    return { opened, sealed, grown, waiting };
   }
 
   private async insertItems(tx: Queryable, lotId: number, items: NewLotItem[]) {
@@ -170,24 +180,26 @@ export class LotRepository {
       [lotId, JSON.stringify(items.map((i) => ({ sku_id: i.skuId, payload: i.payload, payload_hash: i.hash, bytes: i.bytes, withdraw: !!i.withdraw })))],
     );
     await tx.query(
-      `update lots set item_count = s.n, bytes = s.b from (select count(*)::int as n, coalesce(sum(bytes), 0)::int as b from lot_items where lot_id = $1) s where id = $1`,
+      `update lots set item_count = s.n, bytes = s.b, last_item_at = now() from (select count(*)::int as n, coalesce(sum(bytes), 0)::int as b from lot_items where lot_id = $1) s where id = $1`,
       [lotId],
     );
   }
 
   /**
-   * Takes a lot for submission: a sealed one, an open one whose wait is over, or one whose earlier
-   * submission did not finish (a retry). Returns undefined when there is nothing to submit.
+   * Takes a lot for submission: a sealed one, an open one whose wait is over (maxWaitMs since it opened,
+   * or quietMs since an item last joined it), or one whose earlier submission did not finish (a retry).
+   * Returns undefined when there is nothing to submit.
    */
-  async claimForSubmit(lotId: number, maxWaitMs: number, jobId: string): Promise<LotRow | undefined> {
-    // A lot can have two submit jobs (the maxWaitMs one and the one sent when it filled up): only one
+  async claimForSubmit(lotId: number, timing: LotTiming, jobId: string): Promise<LotRow | undefined> {
+    // A lot can have several submit jobs (maxWaitMs, quietMs, the one sent when it filled up): only one
     // takes it. A retry of the job holding it (same job id, after a failure or a crash) takes it again.
     const [row] = await this.db.query<LotRow>(
-      `update lots set status = 'submitting', sealed_at = coalesce(sealed_at, now()), submit_job = $3
-       where id = $1 and (status = 'sealed' or (status = 'submitting' and submit_job = $3)
-                          or (status = 'open' and created_at <= now() - make_interval(secs => $2::double precision / 1000)))
+      `update lots set status = 'submitting', sealed_at = coalesce(sealed_at, now()), submit_job = $4
+       where id = $1 and (status = 'sealed' or (status = 'submitting' and submit_job = $4)
+                          or (status = 'open' and (created_at <= now() - make_interval(secs => $2::double precision / 1000)
+                                                   or coalesce(last_item_at, created_at) <= now() - make_interval(secs => $3::double precision / 1000))))
        returning *`,
-      [lotId, Math.max(0, maxWaitMs - 50), jobId],
+      [lotId, Math.max(0, timing.maxWaitMs - 50), Math.max(0, timing.quietMs - 50), jobId],
     );
     return row;
   }

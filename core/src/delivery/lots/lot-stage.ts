@@ -28,12 +28,12 @@ export interface LotJob {
 }
 
 /**
- * A lot whose submission slot (its `submitFeed.<operation>` budget) is further away than this is not held
- * by its worker: it is given back — open again when not full, so it keeps filling — and its job is due at
- * the slot. Mirakl's product imports come every 15 minutes; a worker and a pg-boss job held that long
- * would block the queue and expire.
+ * A status poll comes this fraction of the lot's time in flight after the previous one (at least
+ * `feedPollSeconds`, at most `feedMaxPollSeconds` apart): a lot is seen done at most 5 % late, however long
+ * the marketplace takes, for a number of polls that grows only with the logarithm of that time. (A doubling
+ * wait could see a lot done almost twice as late as it was.)
  */
-export const SUBMIT_MAX_WAIT_MS = 10_000;
+export const POLL_FRACTION = 0.05;
 
 /**
  * Delivery for feed (batch) marketplaces, VTEX's rule for them: group items into lots the
@@ -118,12 +118,16 @@ export class LotStage {
     }
     await this.state.apply(tooLarge);
     for (const [operation, items] of byOperation) {
-      const { opened, sealed } = await this.lots.add(store.account, marketplace, operation, items, limits.batch);
+      const { opened, sealed, grown } = await this.lots.add(store.account, marketplace, operation, items, limits.batch);
       const queue = QueueNames.lotSubmit(store.account, marketplace);
-      // A new lot is sent after maxWaitMs at the latest; a full one at once.
-      const due = new Date(this.clock.now() + limits.batch.maxWaitMs);
+      // A full lot is sent at once; an open one maxWaitMs after it opened at the latest, or once no item
+      // has joined it for quietMs (the items have stopped coming: waiting longer only delays them).
+      const now = this.clock.now();
+      const latest = new Date(now + limits.batch.maxWaitMs);
+      const quiet = new Date(now + limits.batch.quietMs);
       const jobsToSend = [
-        ...opened.filter((id) => !sealed.includes(id)).map((lotId) => ({ data: { lotId }, startAfter: due })),
+        ...opened.filter((id) => !sealed.includes(id)).map((lotId) => ({ data: { lotId }, startAfter: latest })),
+        ...(limits.batch.quietMs < limits.batch.maxWaitMs ? grown.filter((id) => !sealed.includes(id)).map((lotId) => ({ data: { lotId }, startAfter: quiet })) : []),
         ...sealed.map((lotId) => ({ data: { lotId } })),
       ];
       if (jobsToSend.length) await this.boss.insert(queue, jobsToSend);
@@ -138,50 +142,49 @@ export class LotStage {
    */
   async submit(store: StoreConfig, integration: IntegrationConfig, jobs: JobWithMetadata<LotJob>[]): Promise<JobResult[]> {
     const { marketplace } = integration;
+    // Lots are independent: one waiting for its slot (a product import) must not hold back another (an offer lot).
+    return Promise.all(jobs.map((job) => this.submitOne(store, integration, job)));
+  }
+
+  private async submitOne(store: StoreConfig, integration: IntegrationConfig, job: JobWithMetadata<LotJob>): Promise<JobResult> {
+    const { marketplace } = integration;
     const { limits, capabilities } = this.limits.get(store.account, marketplace);
-    const results: JobResult[] = [];
-    for (const job of jobs) {
-      const lot = await this.lots.claimForSubmit(job.data.lotId, limits.batch.maxWaitMs, job.id);
-      if (!lot) {
-        results.push({ id: job.id, status: 'completed' });
-        continue;
-      }
-      const lotId = Number(lot.id);
-      const items = await this.lots.items(lotId);
-      if (!items.length) {
-        await this.lots.finish(lotId, 'done', []);
-        results.push({ id: job.id, status: 'completed' });
-        continue;
-      }
-      try {
-        if (capabilities.perItemBelow && items.length < capabilities.perItemBelow) {
-          await this.submitItems(store, integration, lot, items);
-          results.push({ id: job.id, status: 'completed' });
-          continue;
-        }
-        const { feedRef } = await this.caller.call(
-          store,
-          marketplace,
-          `submitFeed.${lot.operation}`,
-          async (h) => {
-            if (!h.submitFeed || !h.checkFeed) throw Errors.pluginCapabilityMissing(marketplace, h.submitFeed ? 'checkFeed' : 'submitFeed', 'a feed marketplace (capabilities.mode "feed") needs');
-            return h.submitFeed({
-              id: String(lotId),
-              operation: lot.operation,
-              items: items.map((i) => ({ skuId: i.sku_id, payload: i.payload, ...(i.marketplace_id && { marketplaceId: i.marketplace_id }), ...(i.withdraw && { withdraw: true as const }) })),
-            });
-          },
-          { maxWaitMs: SUBMIT_MAX_WAIT_MS },
-        );
-        await this.lots.submitted(lotId, feedRef);
-        await this.boss.insert(QueueNames.feedStatus(store.account, marketplace), [{ data: { lotId }, startAfter: new Date(this.clock.now() + this.config.delivery.feedPollSeconds * 1000) }]);
-        this.log.info({ store: store.account, marketplace, lotId, operation: lot.operation, items: items.length, feedRef }, 'lot submitted');
-        results.push({ id: job.id, status: 'completed' });
-      } catch (error) {
-        results.push(await this.onError(store, marketplace, job, lotId, error, 'lot-submit'));
-      }
+    const lot = await this.lots.claimForSubmit(job.data.lotId, limits.batch, job.id);
+    if (!lot) return { id: job.id, status: 'completed' };
+    const lotId = Number(lot.id);
+    const items = await this.lots.items(lotId);
+    if (!items.length) {
+      await this.lots.finish(lotId, 'done', []);
+      return { id: job.id, status: 'completed' };
     }
-    return results;
+    try {
+      if (capabilities.perItemBelow && items.length < capabilities.perItemBelow) {
+        await this.submitItems(store, integration, lot, items);
+        return { id: job.id, status: 'completed' };
+      }
+      const { feedRef } = await this.caller.call(
+        store,
+        marketplace,
+        `submitFeed.${lot.operation}`,
+        async (h) => {
+          if (!h.submitFeed || !h.checkFeed) throw Errors.pluginCapabilityMissing(marketplace, h.submitFeed ? 'checkFeed' : 'submitFeed', 'a feed marketplace (capabilities.mode "feed") needs');
+          return h.submitFeed({
+            id: String(lotId),
+            operation: lot.operation,
+            items: items.map((i) => ({ skuId: i.sku_id, payload: i.payload, ...(i.marketplace_id && { marketplaceId: i.marketplace_id }), ...(i.withdraw && { withdraw: true as const }) })),
+          });
+        },
+        // A lot whose slot is further away is not held by its worker (Mirakl's product imports come every
+        // 15 minutes): it is given back — open again when not full, so it keeps filling — until the slot.
+        { maxWaitMs: this.config.delivery.feedSlotWaitSeconds * 1000 },
+      );
+      await this.lots.submitted(lotId, feedRef);
+      await this.boss.insert(QueueNames.feedStatus(store.account, marketplace), [{ data: { lotId }, startAfter: new Date(this.clock.now() + this.config.delivery.feedPollSeconds * 1000) }]);
+      this.log.info({ store: store.account, marketplace, lotId, operation: lot.operation, items: items.length, feedRef }, 'lot submitted');
+      return { id: job.id, status: 'completed' };
+    } catch (error) {
+      return this.onError(store, marketplace, job, lotId, error, 'lot-submit');
+    }
   }
 
   /**
@@ -255,9 +258,9 @@ export class LotStage {
           if (this.clock.now() - submittedAt > this.config.delivery.feedTimeoutHours * 3600_000) {
             await this.giveUp(store, integration, lotId, `not processed within ${this.config.delivery.feedTimeoutHours} h (last status: ${status.status ?? 'unknown'})`);
           } else {
-            const polls = await this.lots.polled(lotId);
+            await this.lots.polled(lotId);
             const { feedPollSeconds, feedMaxPollSeconds } = this.config.delivery;
-            const waitSeconds = Math.min(feedMaxPollSeconds, feedPollSeconds * 2 ** Math.min(polls, 20));
+            const waitSeconds = Math.min(feedMaxPollSeconds, Math.max(feedPollSeconds, (POLL_FRACTION * (this.clock.now() - submittedAt)) / 1000));
             await this.boss.insert(QueueNames.feedStatus(store.account, marketplace), [{ data: { lotId }, startAfter: new Date(this.clock.now() + waitSeconds * 1000) }]);
           }
         }

@@ -146,6 +146,7 @@ export const marketplaceContribution: ContributionPoint = {
             maxItems: { type: 'integer', minimum: 1 },
             maxBytes: { type: 'integer', minimum: 1 },
             maxWaitMs: { type: 'integer', minimum: 0 },
+            quietMs: { type: 'integer', minimum: 0 },
           },
         },
         concurrency: { type: 'integer', minimum: 1, description: 'Calls in flight at once per integration.' },

@@ -373,8 +373,12 @@ function ruleFindings(rules: RegistrationRule[], rows: FieldMappingRow[]): Findi
 /** The operations the core calls through its rate budget, per mode (delivery, lots, reconciliation, auth). */
 const OPERATIONS = {
   item: ['publish', 'update', 'deactivate', 'delete', 'fetchRemoteState', 'refreshAuth'],
-  feed: ['submitFeed', 'checkFeed', 'fetchRemoteState', 'refreshAuth'],
+  feed: ['submitFeed', 'submitFeed.product', 'submitFeed.offer', 'submitFeed.upsert', 'checkFeed', 'fetchRemoteState', 'refreshAuth'],
 } as const;
+
+/** A feed plugin with `perItemBelow` also has its small lots sent through the item handlers, on their budgets. */
+const operationsOf = (mode: 'item' | 'feed', perItemBelow: number | undefined): readonly string[] =>
+  mode === 'feed' && perItemBelow ? [...OPERATIONS.feed, ...OPERATIONS.item.filter((o) => !(OPERATIONS.feed as readonly string[]).includes(o))] : OPERATIONS[mode];
 
 function limitFindings(manifest: PluginManifest): Finding[] {
   const mp = manifest.contributes.marketplace;
@@ -388,14 +392,15 @@ function limitFindings(manifest: PluginManifest): Finding[] {
   if (!Object.keys(rate).length) {
     out.push(finding('limits/rate-missing', `${MP}/limits`, 'declares no rate limit', 'declare the marketplace\'s documented rate, e.g. "limits": { "rate": { "default": { "perSecond": 5, "burst": 10 } } }'));
   }
+  const known = operationsOf(mode, mp.capabilities?.perItemBelow);
   for (const operation of Object.keys(rate)) {
-    if (operation === 'default' || (OPERATIONS[mode] as readonly string[]).includes(operation)) continue;
+    if (operation === 'default' || known.includes(operation)) continue;
     out.push(
       finding(
         'limits/unknown-operation',
         `${MP}/limits/rate/${escapePointer(operation)}`,
         `"${operation}" is not an operation the core calls for ${mode === 'item' ? 'an item' : 'a feed'} plugin`,
-        `use "default" or one of ${OPERATIONS[mode].join(', ')}`,
+        `use "default" or one of ${known.join(', ')}`,
       ),
     );
   }

@@ -140,11 +140,15 @@ rmSync(work, { recursive: true, force: true });
 
 const report = { bench: 'certification', date: startedAt.toISOString(), goal: GOAL, skus: Number(args.skus), scale: args.scale, machine: { ...machine, loadAverageAtEnd: loadavg().map(round2) }, plugins: results };
 
-// docs/certification.md keeps its figures in a comment at its end: a run of some plugins (--only) replaces theirs
-// and keeps the others' (each row says when and where it was measured).
+// docs/certification.md keeps its figures in a comment at its end: a run of some plugins (--only), or on the other
+// database, replaces its own rows and keeps the others' (each row says when and where it was measured).
 const previous = existsSync(DOC) ? /<!-- figures\n([\s\S]*?)\n-->/.exec(readFileSync(DOC, 'utf8'))?.[1] : undefined;
-const kept = previous ? JSON.parse(previous).filter((p) => !results.some((r) => r.marketplace === p.marketplace)) : [];
-const rows = [...kept, ...results.map((r) => ({ ...r, date: report.date, machine: report.machine }))].sort((a, b) => a.marketplace.localeCompare(b.marketplace));
+// One row per marketplace and database (PGlite, Postgres): a run replaces its own rows only.
+const databaseOf = (r) => r.database ?? r.machine?.database;
+const kept = previous ? JSON.parse(previous).filter((p) => !results.some((r) => r.marketplace === p.marketplace && machine.database === databaseOf(p))) : [];
+const rows = [...kept, ...results.map((r) => ({ ...r, date: report.date, machine: report.machine }))].sort(
+  (a, b) => a.marketplace.localeCompare(b.marketplace) || String(databaseOf(a)).localeCompare(String(databaseOf(b))),
+);
 
 const table = markdownTable(rows);
 console.log(`\n${table}`);
@@ -177,12 +181,12 @@ function submissions(r) {
 
 function markdownTable(rows) {
   return [
-    '| marketplace | SKUs | scale | database | wall (real) | marketplace time | minimum | ratio (goal ≤ 1.15) | submissions per kind | offers before catalogued | checks |',
-    '| --- | ---: | --- | --- | ---: | ---: | ---: | ---: | --- | ---: | --- |',
+    '| marketplace | SKUs | scale | database | wall (real) | marketplace time | minimum | ratio (goal ≤ 1.15) | arrived ratio | submissions per kind | offers before catalogued | checks |',
+    '| --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |',
     ...rows.map((r) =>
       r.wallMs === undefined
-        ? `| ${r.marketplace} | — | — | ${r.machine?.database ?? '—'} | — | — | — | — | — | — | **FAILED**: ${(r.failures?.[0] ?? '').split('\n')[0].replace(/\|/g, '\\|').slice(0, 200)} |`
-        : `| ${r.marketplace} | ${r.skus} | ${r.clock} | ${r.database} | ${duration(r.wallMs)} | ${duration(r.marketplaceMs)} | ${duration(r.minimumMs)} | ${r.ratio <= GOAL ? r.ratio : `**${r.ratio}**`} | ${submissions(r)} | ${r.offersBeforeCatalogued} | ${r.passed ? 'passed' : '**FAILED**'} |`,
+        ? `| ${r.marketplace} | — | — | ${r.machine?.database ?? '—'} | — | — | — | — | — | — | — | **FAILED**: ${(r.failures?.[0] ?? '').split('\n')[0].replace(/\|/g, '\\|').slice(0, 200)} |`
+        : `| ${r.marketplace} | ${r.skus} | ${r.clock} | ${r.database} | ${duration(r.wallMs)} | ${duration(r.marketplaceMs)} | ${duration(r.minimumMs)} | ${r.ratio <= GOAL ? r.ratio : `**${r.ratio}**`} | ${r.arrivedRatio ?? '—'} | ${submissions(r)} | ${r.offersBeforeCatalogued} | ${r.passed ? 'passed' : '**FAILED**'} |`,
     ),
   ].join('\n');
 }
@@ -213,7 +217,9 @@ function markdown(rows, table) {
     '',
     '**Columns.** *wall*: real time from the first VTEX notification until every SKU was `synced` and the fake held',
     'VTEX\'s values for all of them (notifications included). *Marketplace time*: wall × scale. *Minimum*: the least',
-    'marketplace time the declared limits (and the fake\'s processing times) allow for the load. *Submissions*: per',
+    'marketplace time the declared limits (and the fake\'s processing times) allow for the load. *Arrived ratio*: the',
+    'same ratio up to the moment the fake held every SKU right, before the connector had polled every outcome: the',
+    'difference is feed-status polling lag (the doubling wait of `delivery.feedPollSeconds`). *Submissions*: per',
     'kind, how many the fake received and the largest (items, bytes). Per-plugin details (lots per operation, their',
     'submit-to-done times and polls, the feed polling used) are in the figures below.',
     '',

@@ -27,17 +27,22 @@ describe('scaledLimits', () => {
         'submitFeed.offer': { perSecond: 1, burst: 1 },
         both: { perSecond: 60, perMinute: 1800 },
       },
-      batch: { maxItems: 10000, maxBytes: 10_000_000, maxWaitMs: 1000 },
+      // quietMs: the default (the smaller of maxWaitMs and 5 s) compressed too.
+      batch: { maxItems: 10000, maxBytes: 10_000_000, maxWaitMs: 1000, quietMs: 83 },
       concurrency: 3,
     });
-    expect(scaledLimits(manifest, 1)).toEqual({ ...manifest, rate: { ...manifest.rate, 'submitFeed.product': { perMinute: Number((1 / 15).toPrecision(12)) } } });
+    expect(scaledLimits(manifest, 1)).toEqual({
+      ...manifest,
+      rate: { ...manifest.rate, 'submitFeed.product': { perMinute: Number((1 / 15).toPrecision(12)) } },
+      batch: { ...manifest.batch, quietMs: 5000 },
+    });
     expect(manifest.rate.default.perSecond).toBe(2); // the manifest object is not touched
     expect(() => scaledLimits(manifest, 0)).toThrow(RangeError);
   });
 
   it('compresses the product feed polling, never below the config minimum', () => {
-    expect(scaledFeedPolling(60)).toEqual({ feedPollSeconds: 5 / 60 > 0.05 ? Number((5 / 60).toPrecision(12)) : 0.05, feedMaxPollSeconds: 5 });
-    expect(scaledFeedPolling(600)).toEqual({ feedPollSeconds: 0.05, feedMaxPollSeconds: 0.5 });
+    expect(scaledFeedPolling(60)).toEqual({ feedPollSeconds: Number((5 / 60).toPrecision(12)), feedMaxPollSeconds: 5, feedSlotWaitSeconds: Number((10 / 60).toPrecision(12)) });
+    expect(scaledFeedPolling(600)).toEqual({ feedPollSeconds: 0.05, feedMaxPollSeconds: 0.5, feedSlotWaitSeconds: 0.05 });
   });
 });
 

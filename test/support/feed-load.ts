@@ -28,6 +28,10 @@ export const RATIO_GOAL = 1.15;
 /** The product's feed polling defaults (core/src/config/delivery-config.ts DELIVERY_DEFAULTS, not exported), in marketplace seconds. */
 const FEED_POLL_SECONDS = 5;
 const FEED_MAX_POLL_SECONDS = 300;
+/** The product's longest wait for a submission slot while holding a worker (delivery.feedSlotWaitSeconds), and lot timing defaults (core/src/delivery/limits.ts DEFAULT_BATCH). */
+const FEED_SLOT_WAIT_SECONDS = 10;
+const DEFAULT_MAX_WAIT_MS = 5_000;
+const DEFAULT_QUIET_MS = 5_000;
 /** The smallest feed poll interval the config accepts (FEED-API.md item 7). */
 const MIN_POLL_SECONDS = 0.05;
 
@@ -89,14 +93,23 @@ export function scaledLimits(limits: Limits, scale: number): Limits {
       out.rate[key] = scaled;
     }
   }
-  if (limits.batch?.maxWaitMs !== undefined) out.batch = { ...limits.batch, maxWaitMs: Math.round(limits.batch.maxWaitMs / scale) };
+  if (limits.batch?.maxWaitMs !== undefined || limits.batch?.quietMs !== undefined) {
+    // quietMs defaults to the smaller of maxWaitMs and 5 s of real time: compressed explicitly, like maxWaitMs.
+    const maxWaitMs = limits.batch.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
+    const quietMs = limits.batch.quietMs ?? Math.min(maxWaitMs, DEFAULT_QUIET_MS);
+    out.batch = { ...limits.batch, maxWaitMs: Math.round(maxWaitMs / scale), quietMs: Math.round(quietMs / scale) };
+  }
   return out;
 }
 
 /** The config's `delivery` feed polling for a scale: the product's defaults (5 s doubling up to 300 s, marketplace time) compressed. */
-export function scaledFeedPolling(scale: number): { feedPollSeconds: number; feedMaxPollSeconds: number } {
+export function scaledFeedPolling(scale: number): { feedPollSeconds: number; feedMaxPollSeconds: number; feedSlotWaitSeconds: number } {
   const feedPollSeconds = Math.max(MIN_POLL_SECONDS, tidy(FEED_POLL_SECONDS / scale));
-  return { feedPollSeconds, feedMaxPollSeconds: Math.max(feedPollSeconds, tidy(FEED_MAX_POLL_SECONDS / scale)) };
+  return {
+    feedPollSeconds,
+    feedMaxPollSeconds: Math.max(feedPollSeconds, tidy(FEED_MAX_POLL_SECONDS / scale)),
+    feedSlotWaitSeconds: Math.max(MIN_POLL_SECONDS, tidy(FEED_SLOT_WAIT_SECONDS / scale)),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -228,48 +228,47 @@ export class LotStage {
     else this.log.info({ store: store.account, marketplace, lotId, operation: lot.operation, items: items.length }, 'lot delivered item by item');
   }
 
-  /** `feed-status`: asks whether the lot is processed; not yet → asks again later (doubling wait); done → applies each item's outcome. */
+  /** `feed-status`: asks whether the lot is processed; not yet → asks again later (5 % of its time in flight); done → applies each item's outcome. */
   async poll(store: StoreConfig, integration: IntegrationConfig, jobs: JobWithMetadata<LotJob>[]): Promise<JobResult[]> {
+    // Lots are independent: many small lots in flight are polled side by side, not one after the other.
+    return Promise.all(jobs.map((job) => this.pollOne(store, integration, job)));
+  }
+
+  private async pollOne(store: StoreConfig, integration: IntegrationConfig, job: JobWithMetadata<LotJob>): Promise<JobResult> {
     const { marketplace } = integration;
-    const results: JobResult[] = [];
-    for (const job of jobs) {
-      const lot = await this.lots.get(job.data.lotId);
-      if (lot?.status === 'done') {
-        // A retry of a poll that failed after applying the lot: its SKUs must still be sent on.
-        await this.requeueDelivery(store.account, marketplace, await this.unsent(store.account, marketplace, Number(lot.id)));
-        results.push({ id: job.id, status: 'completed' });
-        continue;
-      }
-      if (!lot || lot.status !== 'submitted' || !lot.feed_ref) {
-        results.push({ id: job.id, status: 'completed' });
-        continue;
-      }
-      const lotId = Number(lot.id);
-      try {
-        const items = await this.lots.items(lotId);
-        const status = await this.caller.call(store, marketplace, 'checkFeed', async (h) => {
-          if (!h.checkFeed) throw Errors.pluginCapabilityMissing(marketplace, 'checkFeed', 'a feed marketplace (capabilities.mode "feed") needs');
-          return h.checkFeed(lot.feed_ref!, { id: String(lotId), operation: lot.operation, skuIds: items.map((i) => i.sku_id) });
-        });
-        if (status.done) {
-          await this.apply(store, integration, lotId, lot.operation, status.results);
-        } else {
-          const submittedAt = Date.parse(String(lot.submitted_at));
-          if (this.clock.now() - submittedAt > this.config.delivery.feedTimeoutHours * 3600_000) {
-            await this.giveUp(store, integration, lotId, `not processed within ${this.config.delivery.feedTimeoutHours} h (last status: ${status.status ?? 'unknown'})`);
-          } else {
-            await this.lots.polled(lotId);
-            const { feedPollSeconds, feedMaxPollSeconds } = this.config.delivery;
-            const waitSeconds = Math.min(feedMaxPollSeconds, Math.max(feedPollSeconds, (POLL_FRACTION * (this.clock.now() - submittedAt)) / 1000));
-            await this.boss.insert(QueueNames.feedStatus(store.account, marketplace), [{ data: { lotId }, startAfter: new Date(this.clock.now() + waitSeconds * 1000) }]);
-          }
-        }
-        results.push({ id: job.id, status: 'completed' });
-      } catch (error) {
-        results.push(await this.onError(store, marketplace, job, lotId, error, 'feed-status'));
-      }
+    const lot = await this.lots.get(job.data.lotId);
+    if (lot?.status === 'done') {
+      // A retry of a poll that failed after applying the lot: its SKUs must still be sent on.
+      await this.requeueDelivery(store.account, marketplace, await this.unsent(store.account, marketplace, Number(lot.id)));
+      return { id: job.id, status: 'completed' };
     }
-    return results;
+    if (!lot || lot.status !== 'submitted' || !lot.feed_ref) {
+      return { id: job.id, status: 'completed' };
+    }
+    const lotId = Number(lot.id);
+    try {
+      const items = await this.lots.items(lotId);
+      const status = await this.caller.call(store, marketplace, 'checkFeed', async (h) => {
+        if (!h.checkFeed) throw Errors.pluginCapabilityMissing(marketplace, 'checkFeed', 'a feed marketplace (capabilities.mode "feed") needs');
+        return h.checkFeed(lot.feed_ref!, { id: String(lotId), operation: lot.operation, skuIds: items.map((i) => i.sku_id) });
+      });
+      if (status.done) {
+        await this.apply(store, integration, lotId, lot.operation, status.results);
+      } else {
+        const submittedAt = Date.parse(String(lot.submitted_at));
+        if (this.clock.now() - submittedAt > this.config.delivery.feedTimeoutHours * 3600_000) {
+          await this.giveUp(store, integration, lotId, `not processed within ${this.config.delivery.feedTimeoutHours} h (last status: ${status.status ?? 'unknown'})`);
+        } else {
+          await this.lots.polled(lotId);
+          const { feedPollSeconds, feedMaxPollSeconds } = this.config.delivery;
+          const waitSeconds = Math.min(feedMaxPollSeconds, Math.max(feedPollSeconds, (POLL_FRACTION * (this.clock.now() - submittedAt)) / 1000));
+          await this.boss.insert(QueueNames.feedStatus(store.account, marketplace), [{ data: { lotId }, startAfter: new Date(this.clock.now() + waitSeconds * 1000) }]);
+        }
+      }
+      return { id: job.id, status: 'completed' };
+    } catch (error) {
+      return this.onError(store, marketplace, job, lotId, error, 'feed-status');
+    }
   }
 
   private async onError(store: StoreConfig, marketplace: string, job: JobWithMetadata<LotJob>, lotId: number, error: unknown, step: 'lot-submit' | 'feed-status'): Promise<JobResult> {

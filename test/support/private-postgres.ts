@@ -53,9 +53,15 @@ export class PrivatePostgres {
     }
   }
 
-  /** Starts the server and waits until it accepts connections. */
+  /**
+   * Starts the server and waits until it accepts connections. fsync is off (a crashed server process
+   * leaves its writes in the machine's page cache), but commits stay synchronous: with
+   * `synchronous_commit=off` an immediate shutdown loses transactions already acknowledged — a publish
+   * intent the runtime had been told was stored, so its create was repeated after the restart. The
+   * connector's no-double-create guarantee, like any on Postgres, needs the default `synchronous_commit=on`.
+   */
   async startServer(): Promise<void> {
-    const options = `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+    const options = `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=200`;
     await this.pg('pg_ctl', ['-D', this.data, '-l', join(this.dir, 'server.log'), '-o', options, '-w', '-t', '60', 'start']);
   }
 

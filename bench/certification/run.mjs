@@ -219,7 +219,7 @@ function markdown(rows, table) {
     'VTEX\'s values for all of them (notifications included). *Marketplace time*: wall × scale. *Minimum*: the least',
     'marketplace time the declared limits (and the fake\'s processing times) allow for the load. *Arrived ratio*: the',
     'same ratio up to the moment the fake held every SKU right, before the connector had polled every outcome: the',
-    'difference is feed-status polling lag (the doubling wait of `delivery.feedPollSeconds`). *Submissions*: per',
+    'difference is feed-status polling lag (polls 5 % of a lot\'s time in flight apart). *Submissions*: per',
     'kind, how many the fake received and the largest (items, bytes). Per-plugin details (lots per operation, their',
     'submit-to-done times and polls, the feed polling used) are in the figures below.',
     '',

@@ -39,7 +39,8 @@ export interface MarketplaceCapabilities {
   /**
    * Feed marketplaces (since 1.1): a lot of fewer items than this goes through the item handlers (`publish`,
    * `update`, `deactivate`/`delete`, each on its own rate budget) instead of `submitFeed` — e.g. Amazon's
-   * Listings Items API for small volumes, a JSON_LISTINGS_FEED for large ones.
+   * Listings Items API for small volumes, a JSON_LISTINGS_FEED for large ones. No publish intent is recorded on
+   * that path (a lot is the unit of retry): only for marketplaces whose create is idempotent by seller SKU.
    */
   perItemBelow?: number;
 }

@@ -19,9 +19,10 @@
 // Exits 1 when a plugin's load failed (a SKU missing or wrong, a cap exceeded, an offer before its product).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { describeMachine, loadAverage } from '../support/machine.mjs';
 import { parseArgs } from 'node:util';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -42,29 +43,8 @@ const only = args.only?.split(',').map((s) => s.trim()).filter(Boolean);
 if (args.scale !== 'auto' && !(Number(args.scale) > 0)) throw new Error(`--scale must be a number > 0 or "auto" (got ${args.scale})`);
 if (!(Number(args.skus) >= 1)) throw new Error(`--skus must be a number ≥ 1 (got ${args.skus})`);
 
-async function databaseVersion() {
-  if (!process.env.DATABASE_URL) return 'PGlite (embedded PostgreSQL, in memory)';
-  const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
-  await client.connect();
-  try {
-    return (await client.query('select version()')).rows[0].version.split(' on ')[0];
-  } finally {
-    await client.end();
-  }
-}
-
-const round2 = (x) => Math.round(x * 100) / 100;
 const startedAt = new Date();
-const machine = {
-  cpus: cpus().length,
-  cpuModel: cpus()[0]?.model ?? 'unknown',
-  memoryGb: Math.round(totalmem() / 2 ** 30),
-  node: process.version,
-  database: process.env.DATABASE_URL ? 'postgres' : 'pglite',
-  databaseVersion: await databaseVersion(),
-  loadAverageAtStart: loadavg().map(round2),
-};
+const machine = await describeMachine('PGlite (embedded PostgreSQL, in memory)');
 
 // Adapter files: every test/support/feeds/*.ts. With --only, a file may hold none of the ids (its process runs no test).
 const adapters = existsSync(FEEDS) ? readdirSync(FEEDS).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).sort() : [];
@@ -138,7 +118,7 @@ for (const file of adapters) {
 }
 rmSync(work, { recursive: true, force: true });
 
-const report = { bench: 'certification', date: startedAt.toISOString(), goal: GOAL, skus: Number(args.skus), scale: args.scale, machine: { ...machine, loadAverageAtEnd: loadavg().map(round2) }, plugins: results };
+const report = { bench: 'certification', date: startedAt.toISOString(), goal: GOAL, skus: Number(args.skus), scale: args.scale, machine: { ...machine, loadAverageAtEnd: loadAverage() }, plugins: results };
 
 // docs/certification.md keeps its figures in a comment at its end: a run of some plugins (--only), or on the other
 // database, replaces its own rows and keeps the others' (each row says when and where it was measured).

@@ -5,9 +5,10 @@
 // Exits 1 when a scenario failed (something lost, wrong or crashed), 0 otherwise.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { describeMachine, loadAverage } from '../support/machine.mjs';
 import { markdown } from './report.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -32,30 +33,11 @@ const SCENARIOS = [
   { id: '7-out-of-order', title: 'Out-of-order, repeated and replayed notifications' },
 ].filter((s) => !only || only.some((o) => s.id.startsWith(o)));
 
-async function databaseVersion() {
-  if (!process.env.DATABASE_URL) return 'PGlite (embedded PostgreSQL)';
-  const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
-  await client.connect();
-  try {
-    return (await client.query('select version()')).rows[0].version.split(' on ')[0];
-  } finally {
-    await client.end();
-  }
-}
 
 const work = mkdtempSync(join(tmpdir(), 'connector-reliability-bench-'));
 const figuresFile = join(work, 'figures.jsonl');
 const startedAt = new Date();
-const machine = {
-  cpus: cpus().length,
-  cpuModel: cpus()[0]?.model ?? 'unknown',
-  memoryGb: Math.round(totalmem() / 2 ** 30),
-  node: process.version,
-  database: process.env.DATABASE_URL ? 'postgres' : 'pglite',
-  databaseVersion: await databaseVersion(),
-  loadAverageAtStart: loadavg().map((l) => Math.round(l * 100) / 100),
-};
+const machine = await describeMachine();
 
 const runs = [];
 for (const scenario of SCENARIOS) {
@@ -95,7 +77,7 @@ const report = {
   bench: 'reliability',
   date: startedAt.toISOString(),
   scale,
-  machine: { ...machine, loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100) },
+  machine: { ...machine, loadAverageAtEnd: loadAverage() },
   scenarios: Object.fromEntries(
     runs.map((r) => {
       const figures = recorded.find((f) => f.scenario === r.id);

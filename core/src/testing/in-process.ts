@@ -21,7 +21,7 @@ import {
 } from '../plugin-api/index.js';
 import type { ContextServices, IntegrationBinding } from '../plugins/context-services.js';
 import { checkCall, deserializeError, plainDataProblem, serializeError } from '../plugins/rpc/boundary.js';
-import type { LogLevel } from '../plugins/rpc/protocol.js';
+import { stateOver, type LogLevel } from '../plugins/rpc/protocol.js';
 import { RESULT_CHECKS } from '../plugins/rpc/results.js';
 import { PLUGIN_ERROR_CODES } from '../plugins/supervisor.js';
 
@@ -147,12 +147,7 @@ export class InProcessPlugin {
         },
       },
       log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
-      state: {
-        get: async <V>(k: string) => (await state({ op: 'get', key: k })) as V | undefined,
-        set: async (k, value, options) => void (await state({ op: 'set', key: k, value, ttlSeconds: options?.ttlSeconds })),
-        delete: async (k) => (await state({ op: 'delete', key: k })) as boolean,
-        keys: async (prefix) => (await state({ op: 'keys', prefix })) as string[],
-      },
+      state: stateOver(state),
     };
     return Object.freeze(context);
   }

@@ -29,6 +29,7 @@ import {
   type InvokeRequest,
   type LogLevel,
   type PluginSideFunctions,
+  stateOver,
 } from '../rpc/protocol.js';
 import { installGuards } from './guard.js';
 
@@ -176,12 +177,7 @@ function createContext(request: ActivateRequest, subscriptions: Disposable[]): P
       },
     },
     log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
-    state: {
-      get: async <V>(k: string) => (await state({ op: 'get', key: k })) as V | undefined,
-      set: async (k, value, options) => void (await state({ op: 'set', key: k, value, ttlSeconds: options?.ttlSeconds })),
-      delete: async (k) => (await state({ op: 'delete', key: k })) as boolean,
-      keys: async (prefix) => (await state({ op: 'keys', prefix })) as string[],
-    },
+    state: stateOver(state),
   };
   return Object.freeze(context);
 }

@@ -3,7 +3,7 @@
  * process). Both directions carry structured-clone-able plain data only; results travel in
  * envelopes so errors keep their stable codes across the boundary.
  */
-import type { HandlerMethod } from '../../plugin-api/index.js';
+import type { HandlerMethod, PluginState } from '../../plugin-api/index.js';
 
 export interface SerializedError {
   name: string;
@@ -38,6 +38,16 @@ export type StateCall =
   | { op: 'set'; key: string; value: unknown; ttlSeconds?: number }
   | { op: 'delete'; key: string }
   | { op: 'keys'; prefix?: string };
+
+/** `ctx.state` over one function that carries each call to the core (the extension host's RPC, or the test host in-process). */
+export function stateOver(call: (request: StateCall) => Promise<unknown>): PluginState {
+  return {
+    get: async <V>(k: string) => (await call({ op: 'get', key: k })) as V | undefined,
+    set: async (k, value, options) => void (await call({ op: 'set', key: k, value, ttlSeconds: options?.ttlSeconds })),
+    delete: async (k) => (await call({ op: 'delete', key: k })) as boolean,
+    keys: async (prefix) => (await call({ op: 'keys', prefix })) as string[],
+  };
+}
 
 /** Sent once per integration, the first time it has work (or at start for `onStartup`). */
 export interface ActivateRequest {

@@ -5,70 +5,40 @@
  * minute before its `maxWaitMs`: every wait in this file is shorter than that), `checkFeed` learns which SKUs the lot carried, and a SKU VTEX no
  * longer sells is taken off sale in a lot (a withdrawal item) and put back on sale later.
  */
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConnectorRuntime, createLogger, parseConfig } from '@connector/core';
-import { buildServer } from '@connector/server';
-import { FakeFeedMarketplace, FakeVtex } from '../fakes/index.js';
-import { openTestDatabase, type TestDatabase } from '../support/database.js';
-import { notifyAll, WEBHOOK_TOKEN } from '../support/stack.js';
+import type { ConnectorRuntime } from '@connector/core';
+import type { FakeFeedMarketplace, FakeVtex } from '../fakes/index.js';
+import { startFeedmarketStack, type FeedmarketStack } from '../support/feedmarket-stack.js';
+import { notifyAll } from '../support/stack.js';
 import { waitFor } from '../support/wait.js';
 
-const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/plugins');
-const CATEGORY = 20;
 /** One product import every 12 s: further away than the 10 s a submission may wait for its slot. */
 const PRODUCT_EVERY_MS = 12_000;
 
 describe('feed marketplace: per-kind submission budgets, withdrawals in lots', () => {
+  let stack: FeedmarketStack;
   let vtex: FakeVtex;
   let fm: FakeFeedMarketplace;
-  let tdb: TestDatabase;
   let runtime: ConnectorRuntime;
-  let app: ReturnType<typeof buildServer>;
   let webhook: string;
   const SKUS = 60;
 
   beforeAll(async () => {
-    vtex = await FakeVtex.start({ account: 'feedbudgets' });
-    fm = await FakeFeedMarketplace.start({ maxItems: 100, pollsToFinish: 1 });
-    vtex.seed(SKUS, { categoryId: CATEGORY, salesChannel: 1 });
-    tdb = await openTestDatabase();
-    const config = parseConfig({
-      stores: [
-        {
-          account: vtex.account,
-          webhookToken: WEBHOOK_TOKEN,
-          vtex: { baseUrl: vtex.url, appKey: vtex.appKey, appToken: vtex.appToken, affiliateId: 'TST', salesChannel: 1 },
-          integrations: [
-            {
-              marketplace: 'feedmarket',
-              categoryMappings: { [String(CATEGORY)]: 'shoes' },
-              settings: { clientId: fm.clientId, clientSecret: fm.clientSecret, refreshToken: fm.refreshToken, apiBaseUrl: fm.url },
-              limits: {
-                rate: { 'submitFeed.product': { perMinute: 60_000 / PRODUCT_EVERY_MS }, 'submitFeed.offer': { perSecond: 5, burst: 2 } },
-                // Lots go when their items stop coming (quietMs), long before maxWaitMs.
-                batch: { maxItems: 100, maxWaitMs: 60_000, quietMs: 300 },
-              },
-            },
-          ],
-        },
-      ],
-      plugins: { paths: [FIXTURES] },
+    stack = await startFeedmarketStack({
+      account: 'feedbudgets',
+      skus: SKUS,
+      fake: { maxItems: 100, pollsToFinish: 1 },
+      limits: {
+        rate: { 'submitFeed.product': { perMinute: 60_000 / PRODUCT_EVERY_MS }, 'submitFeed.offer': { perSecond: 5, burst: 2 } },
+        // Lots go when their items stop coming (quietMs), long before maxWaitMs.
+        batch: { maxItems: 100, maxWaitMs: 60_000, quietMs: 300 },
+      },
       delivery: { feedPollSeconds: 0.2, feedMaxPollSeconds: 0.5 },
-      reconciliation: { enabled: false },
     });
-    runtime = await ConnectorRuntime.create({ config, database: tdb.db, logger: createLogger({ level: process.env.CONNECTOR_TEST_LOG ?? 'silent' }) });
-    await runtime.start();
-    app = buildServer(runtime);
-    webhook = `${await app.listen({ port: 0, host: '127.0.0.1' })}/api/notification?token=${WEBHOOK_TOKEN}`;
+    ({ vtex, fm, runtime, webhook } = stack);
   });
   afterAll(async () => {
-    await app?.close();
-    await runtime?.stop();
-    await tdb?.cleanup();
-    await fm?.close();
-    await vtex?.close();
+    await stack?.close();
   });
 
   const stateOf = async (skuId: number) =>

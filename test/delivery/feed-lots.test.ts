@@ -1,60 +1,24 @@
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConnectorRuntime, createLogger, parseConfig } from '@connector/core';
-import { buildServer } from '@connector/server';
-import { FakeFeedMarketplace, FakeVtex } from '../fakes/index.js';
-import { openTestDatabase, type TestDatabase } from '../support/database.js';
-import { notifyAll, WEBHOOK_TOKEN } from '../support/stack.js';
+import type { ConnectorRuntime } from '@connector/core';
+import type { FakeFeedMarketplace, FakeVtex } from '../fakes/index.js';
+import { startFeedmarketStack, type FeedmarketStack } from '../support/feedmarket-stack.js';
+import { notifyAll } from '../support/stack.js';
 import { waitFor } from '../support/wait.js';
 
-const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/plugins');
-const CATEGORY = 20;
-
 describe('feed marketplace: lots, feed-status polling, product before offer', () => {
+  let stack: FeedmarketStack;
   let vtex: FakeVtex;
   let fm: FakeFeedMarketplace;
-  let tdb: TestDatabase;
   let runtime: ConnectorRuntime;
-  let app: ReturnType<typeof buildServer>;
   let webhook: string;
   const SKUS = 100;
 
   beforeAll(async () => {
-    vtex = await FakeVtex.start({ account: 'feedstore' });
-    fm = await FakeFeedMarketplace.start({ maxItems: 40, pollsToFinish: 2 });
-    vtex.seed(SKUS, { categoryId: CATEGORY, salesChannel: 1 });
-    tdb = await openTestDatabase();
-    const config = parseConfig({
-      stores: [
-        {
-          account: vtex.account,
-          webhookToken: WEBHOOK_TOKEN,
-          vtex: { baseUrl: vtex.url, appKey: vtex.appKey, appToken: vtex.appToken, affiliateId: 'TST', salesChannel: 1 },
-          integrations: [
-            {
-              marketplace: 'feedmarket',
-              categoryMappings: { [String(CATEGORY)]: 'shoes' },
-              settings: { clientId: fm.clientId, clientSecret: fm.clientSecret, refreshToken: fm.refreshToken, apiBaseUrl: fm.url },
-            },
-          ],
-        },
-      ],
-      plugins: { paths: [FIXTURES] },
-      delivery: { feedPollSeconds: 0.2, feedMaxPollSeconds: 1 },
-      reconciliation: { enabled: false },
-    });
-    runtime = await ConnectorRuntime.create({ config, database: tdb.db, logger: createLogger({ level: process.env.CONNECTOR_TEST_LOG ?? 'silent' }) });
-    await runtime.start();
-    app = buildServer(runtime);
-    webhook = `${await app.listen({ port: 0, host: '127.0.0.1' })}/api/notification?token=${WEBHOOK_TOKEN}`;
+    stack = await startFeedmarketStack({ account: 'feedstore', skus: SKUS, fake: { maxItems: 40, pollsToFinish: 2 }, delivery: { feedPollSeconds: 0.2, feedMaxPollSeconds: 1 } });
+    ({ vtex, fm, runtime, webhook } = stack);
   });
   afterAll(async () => {
-    await app?.close();
-    await runtime?.stop();
-    await tdb?.cleanup();
-    await fm?.close();
-    await vtex?.close();
+    await stack?.close();
   });
 
   const states = () => runtime.db.query<{ sku_id: string; status: string; fixes: Array<{ message: string }> }>(`select sku_id, status, fixes from sku_state where store = $1`, [vtex.account]);
